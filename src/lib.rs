@@ -1,0 +1,1 @@
+//! aegis keeps a local PostgreSQL copy of an Asana portfolio.
