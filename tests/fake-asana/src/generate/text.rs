@@ -147,16 +147,19 @@ pub(super) fn notes(rng: &mut ChaCha8Rng) -> String {
         .join("\n")
 }
 
-/// Notes of about 70,000 characters (well over 64 KB), with characters that
-/// need escaping in HTML and multi-byte unicode on every line.
+/// Notes of over 70,000 characters (well over 64 KB in characters and in
+/// bytes), with characters that need escaping in HTML and multi-byte unicode
+/// on every line.
 pub(super) fn huge_notes() -> String {
-    let mut s = String::with_capacity(80_000);
-    let mut line = 0;
-    while s.len() < 70_000 {
+    let mut s = String::with_capacity(90_000);
+    let (mut line, mut chars) = (0, 0);
+    while chars < 70_000 {
         line += 1;
-        s.push_str(&format!(
+        let l = format!(
             "Line {line:05}: check <b>bold</b> & \"quotes\" & 'apostrophes' — ünïcödé 🚀 日本語 עברית\n"
-        ));
+        );
+        chars += l.chars().count();
+        s.push_str(&l);
     }
     s
 }
