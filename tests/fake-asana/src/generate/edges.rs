@@ -37,10 +37,10 @@ pub(super) fn plant_full(g: &mut Gen, projects: &[Gid]) {
     for (plant, task) in plants.iter().zip(candidates) {
         plant(g, &task);
     }
-    if let (Some(p0), Some(p1)) = (projects.first(), projects.get(1)) {
-        if let Some(task) = g.w.projects[p0].task_order.last().cloned() {
-            tasks::multi_home(g, &task, p1);
-        }
+    if let (Some(p0), Some(p1)) = (projects.first(), projects.get(1))
+        && let Some(task) = g.w.projects[p0].task_order.last().cloned()
+    {
+        tasks::multi_home(g, &task, p1);
     }
     if let Some(task) = deep {
         let home = projects.get(1).or(projects.first()).expect("a project");

@@ -375,7 +375,8 @@ fn check_task_refs(w: &World, t: &Task) {
 #[test]
 fn timestamps_are_whole_milliseconds_and_ordered() {
     let w = custom(3, 100);
-    let whole = |t: &chrono::DateTime<chrono::Utc>| t.timestamp_subsec_nanos() % 1_000_000 == 0;
+    let whole =
+        |t: &chrono::DateTime<chrono::Utc>| t.timestamp_subsec_nanos().is_multiple_of(1_000_000);
     for t in w.tasks.values() {
         assert!(whole(&t.created_at) && whole(&t.modified_at));
         assert!(t.modified_at >= t.created_at);
