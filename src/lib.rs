@@ -1,1 +1,2 @@
 //! aegis keeps a local PostgreSQL copy of an Asana portfolio.
+pub mod asana;

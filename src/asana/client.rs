@@ -1,0 +1,289 @@
+//! `AsanaClient` and its single request chokepoint, [`AsanaClient::get`]:
+//! admission (in-flight cap, 429 pause, rate budget), send with the bearer
+//! token, classify, retry honouring `Retry-After`, decode with field paths.
+//! Every Asana request of aegis goes through it.
+
+use std::{
+    collections::HashSet,
+    fmt,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU32, Ordering::Relaxed},
+    },
+};
+
+use backon::Retryable;
+use reqwest::{
+    StatusCode, Url,
+    header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue},
+};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, de::DeserializeOwned};
+use tracing::{instrument, warn};
+
+use super::{
+    AsanaConfig, ClientStats, Error, Result, Target, error::from_response, limit::Limiter, retry,
+    stats::Recorder,
+};
+
+/// Distinct `Asana-Change` values remembered (each is logged once).
+const MAX_CHANGES_REMEMBERED: usize = 64;
+
+/// A client for Asana's REST API. Cheap to clone: clones share the
+/// connection pool, the rate budget, the in-flight cap and the totals.
+#[derive(Clone)]
+pub struct AsanaClient {
+    inner: Arc<Inner>,
+    stats: Recorder,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: AsanaConfig,
+    limiter: Limiter,
+    changes_seen: Mutex<HashSet<String>>,
+}
+
+/// `{"data": …}`, Asana's envelope for a single object.
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+impl AsanaClient {
+    /// Builds the client: one reqwest `Client` (rustls) with the timeouts and
+    /// the token as a sensitive default header.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the token cannot be an HTTP header value or the
+    /// TLS backend fails to initialise. The token is not in the message.
+    pub fn new(config: AsanaConfig) -> Result<Self> {
+        let mut auth = HeaderValue::try_from(format!("Bearer {}", config.token.expose_secret()))
+            .map_err(|_| {
+                Error::Config(
+                    "ASANA_ACCESS_TOKEN holds characters not allowed in an HTTP header".into(),
+                )
+            })?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("aegis/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let limiter = Limiter::new(config.requests_per_minute, config.max_in_flight);
+        let inner = Inner {
+            http,
+            config,
+            limiter,
+            changes_seen: Mutex::default(),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+            stats: Recorder::default(),
+        })
+    }
+
+    /// A handle for one sync run: it shares everything with `self` (budget,
+    /// pool, totals) but [`stats`](Self::stats) counts only its own requests.
+    pub fn scoped(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            stats: self.stats.scoped(),
+        }
+    }
+
+    /// Counters of this handle: the run's for a [`scoped`](Self::scoped)
+    /// handle, the process-wide totals otherwise. Take two snapshots and
+    /// [`ClientStats::since`] for a delta.
+    pub fn stats(&self) -> ClientStats {
+        self.stats.snapshot()
+    }
+
+    /// The process-wide totals, whatever the handle.
+    pub fn total_stats(&self) -> ClientStats {
+        self.stats.totals.snapshot()
+    }
+
+    pub(crate) fn record_page(&self) {
+        self.stats.page();
+    }
+
+    /// GETs `path` (relative to the base URL, e.g. `/tasks/123`) with `query`
+    /// and decodes the whole body as `T`. This is the chokepoint: see the
+    /// module docs. `target` names the object for error messages.
+    ///
+    /// # Errors
+    /// A fatal [`Error`] at once; a retryable one wrapped in
+    /// [`Error::GaveUp`] once `max_attempts` are spent.
+    #[instrument(skip_all, fields(asana.target = %target, asana.path = path))]
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        target: &Target,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let url = self.url(target, path, query)?;
+        let attempts = AtomicU32::new(0);
+        let attempt = || {
+            attempts.fetch_add(1, Relaxed);
+            self.attempt(target, &url)
+        };
+        let result = attempt
+            .retry(retry::policy(&self.inner.config))
+            .when(Error::is_retryable)
+            .adjust(retry::delay)
+            .notify(|error, wait| {
+                self.stats.retry(wait);
+                warn!(error.message = %error, retry.wait_ms = wait.as_millis() as u64, "retrying Asana request");
+            })
+            .await;
+        result.map_err(|last| match attempts.load(Relaxed) {
+            n if last.is_retryable() && n > 1 => Error::GaveUp {
+                attempts: n,
+                last: Box::new(last),
+            },
+            _ => last,
+        })
+    }
+
+    /// [`get`](Self::get) for a single object: unwraps `{"data": …}`.
+    pub(crate) async fn get_data<T: DeserializeOwned>(
+        &self,
+        target: &Target,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        Ok(self.get::<Data<T>>(target, path, query).await?.data)
+    }
+
+    fn url(&self, target: &Target, path: &str, query: &[(&str, String)]) -> Result<Url> {
+        let base = self.inner.config.base_url.as_str().trim_end_matches('/');
+        let mut url = Url::parse(&format!("{base}{path}")).map_err(|e| Error::Request {
+            target: target.clone(),
+            message: e.to_string(),
+        })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    /// One attempt: admit, send, read the body, classify, decode.
+    async fn attempt<T: DeserializeOwned>(&self, target: &Target, url: &Url) -> Result<T> {
+        let permit = self.inner.limiter.admit(&self.stats).await;
+        self.stats.request();
+        let response = self.inner.http.get(url.clone()).send().await;
+        let response = response.map_err(|e| transport_error(target, e))?;
+        self.log_asana_change(response.headers());
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) if status.is_success() => return Err(body_error(target, e)),
+            Err(_) => Default::default(),
+        };
+        drop(permit);
+        if !status.is_success() {
+            return Err(self.classify(target, status, &headers, &body));
+        }
+        decode(target, &body)
+    }
+
+    fn classify(
+        &self,
+        target: &Target,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Error {
+        let rpm = self.inner.config.requests_per_minute.get();
+        let error = from_response(target.clone(), status, headers, body, rpm);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.stats.rate_limited();
+        }
+        if let Some(wait) = error.retry_after() {
+            self.inner.limiter.pause_for(wait);
+        }
+        error
+    }
+
+    /// Logs each distinct `Asana-Change` header value once.
+    fn log_asana_change(&self, headers: &HeaderMap) {
+        for value in headers.get_all("asana-change") {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let mut seen = self
+                .inner
+                .changes_seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if seen.len() < MAX_CHANGES_REMEMBERED && seen.insert(value.clone()) {
+                warn!(asana.change = %value, "Asana announced an API change that affects aegis's requests");
+            }
+        }
+    }
+}
+
+fn transport_error(target: &Target, source: reqwest::Error) -> Error {
+    let target = target.clone();
+    if source.is_timeout() {
+        Error::Timeout { target, source }
+    } else if source.is_builder() {
+        Error::Request {
+            target,
+            message: source.to_string(),
+        }
+    } else {
+        Error::Transport { target, source }
+    }
+}
+
+fn body_error(target: &Target, source: reqwest::Error) -> Error {
+    let target = target.clone();
+    if source.is_timeout() {
+        Error::Timeout { target, source }
+    } else {
+        Error::Truncated {
+            target,
+            source: Box::new(source),
+        }
+    }
+}
+
+/// Decodes with the failing field's path; JSON that ends early is a
+/// truncated (retryable) body, not a schema mismatch.
+pub(crate) fn decode<T: DeserializeOwned>(target: &Target, body: &[u8]) -> Result<T> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_eof() {
+            Error::Truncated {
+                target: target.clone(),
+                source: Box::new(inner),
+            }
+        } else {
+            Error::Decode {
+                target: target.clone(),
+                path,
+                message: inner.to_string(),
+            }
+        }
+    })
+}
+
+impl fmt::Debug for AsanaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsanaClient")
+            .field("config", &self.inner.config)
+            .field("stats", &self.stats.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

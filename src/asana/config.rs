@@ -1,0 +1,68 @@
+//! `AsanaConfig`: everything an [`AsanaClient`](super::AsanaClient) needs,
+//! typed, with defaults that stay well inside Asana's limits. The token is a
+//! `SecretString` and `Debug` redacts it.
+
+use std::{fmt, num::NonZeroU32, time::Duration};
+
+use reqwest::Url;
+use secrecy::SecretString;
+
+/// Asana's production API root.
+pub const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
+
+/// How to reach Asana and how hard to push it.
+pub struct AsanaConfig {
+    /// API root, e.g. `https://app.asana.com/api/1.0` (tests: the fake).
+    pub base_url: Url,
+    /// Personal access token, sent as `Authorization: Bearer …` and nowhere else.
+    pub token: SecretString,
+    /// Requests per minute this client may send (Asana: 150 free, 1500 paid).
+    pub requests_per_minute: NonZeroU32,
+    /// Requests in flight at once (Asana rejects more than 50 concurrent reads).
+    pub max_in_flight: usize,
+    /// Timeout for establishing a connection.
+    pub connect_timeout: Duration,
+    /// Timeout for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Attempts per request, the first included, before giving up.
+    pub max_attempts: u32,
+    /// First backoff delay; it doubles per retry, with jitter.
+    pub backoff_base: Duration,
+    /// Longest backoff delay (a longer `Retry-After` is still honoured).
+    pub backoff_max: Duration,
+}
+
+impl AsanaConfig {
+    /// A config with the defaults: 150 requests/minute (Asana's free tier),
+    /// 10 in flight, 10 s connect and 60 s request timeouts, 5 attempts,
+    /// backoff from 1 s up to 60 s.
+    pub fn new(base_url: Url, token: SecretString) -> Self {
+        Self {
+            base_url,
+            token,
+            requests_per_minute: NonZeroU32::new(150).unwrap_or(NonZeroU32::MIN),
+            max_in_flight: 10,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_attempts: 5,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl fmt::Debug for AsanaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsanaConfig")
+            .field("base_url", &self.base_url.as_str())
+            .field("token", &"[redacted]")
+            .field("requests_per_minute", &self.requests_per_minute)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_base", &self.backoff_base)
+            .field("backoff_max", &self.backoff_max)
+            .finish()
+    }
+}

@@ -1,0 +1,473 @@
+//! `asana::Error`: every way a request can fail, classified once into
+//! retryable (429, 500/502/503/504, timeouts, connection errors, truncated
+//! bodies) and fatal (400, 401, 402, 403, 404, 451, bodies that do not fit the
+//! schema), with messages that say what to do.
+
+use std::{
+    fmt,
+    time::{Duration, SystemTime},
+};
+
+use reqwest::{StatusCode, header::HeaderMap};
+use serde::Deserialize;
+
+/// A boxed error source (reqwest or serde_json).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a request was about ("portfolio 123", "tasks of project 456"), so
+/// that an error names the object that failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    what: &'static str,
+    id: String,
+}
+
+impl Target {
+    /// `what` is a noun phrase ("portfolio", "tasks of project"), `id` the gid.
+    pub fn new(what: &'static str, id: impl fmt::Display) -> Self {
+        Self {
+            what,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.what, self.id)
+    }
+}
+
+/// Everything that can go wrong talking to Asana. The token never appears in
+/// any variant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401: the token is wrong, revoked, or the workspace disabled the app.
+    #[error("Asana rejected the token (401): check ASANA_ACCESS_TOKEN{}", says(.message))]
+    Unauthorized {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`.
+        message: Option<String>,
+    },
+    /// 403: the token's user may not see the object.
+    #[error("{target} is not accessible to this token (403): share it with the token's user{}", says(.message))]
+    Forbidden {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`.
+        message: Option<String>,
+    },
+    /// 404: deleted, never existed, or invisible to this token.
+    #[error("{target} not found or not visible to this token (404){}", says(.message))]
+    NotFound {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`.
+        message: Option<String>,
+    },
+    /// 402: a premium-only feature.
+    #[error("{target} needs a paid Asana plan (402: premium feature){}", says(.message))]
+    PaymentRequired {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`.
+        message: Option<String>,
+    },
+    /// 451: blocked for legal reasons (e.g. an embargoed IP).
+    #[error("Asana refuses to serve {target} for legal reasons (451){}", says(.message))]
+    LegalReasons {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`.
+        message: Option<String>,
+    },
+    /// 400 other than an expired offset: aegis sent a bad request.
+    #[error("Asana refused the request for {target} as malformed (400): {message}")]
+    BadRequest {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`, or the status line.
+        message: String,
+    },
+    /// 400 `offset: Your pagination token has expired.`: restart the listing.
+    #[error("the pagination token for {target} expired (400): the listing must restart")]
+    OffsetExpired {
+        /// What was being listed.
+        target: Target,
+    },
+    /// A listing whose offset kept expiring, restarted too often.
+    #[error("gave up listing {target}: its pagination token expired {restarts} times")]
+    TooManyRestarts {
+        /// What was being listed.
+        target: Target,
+        /// How many times the listing restarted.
+        restarts: u32,
+    },
+    /// 412 on `/events`: the sync token is missing, invalid or expired.
+    #[error("the events sync token for {target} is missing or expired (412)")]
+    SyncExpired {
+        /// The subscribed resource.
+        target: Target,
+        /// The fresh token from the body, if Asana sent one.
+        fresh_sync: Option<String>,
+    },
+    /// 429: a rate limiter (requests, concurrency or cost) said no.
+    #[error(
+        "Asana rate-limited the request for {target} (429{}): this client's budget is {budget_rpm} requests/minute; lower ASANA_REQUESTS_PER_MINUTE or run fewer workers on this token",
+        after(.retry_after)
+    )]
+    RateLimited {
+        /// What was asked for.
+        target: Target,
+        /// The `Retry-After` Asana asked for.
+        retry_after: Option<Duration>,
+        /// The configured requests per minute.
+        budget_rpm: u32,
+    },
+    /// 500, 502, 503, 504: Asana or its load balancers failed.
+    #[error("Asana failed to serve {target} ({status}{}): {message}", after(.retry_after))]
+    Server {
+        /// What was asked for.
+        target: Target,
+        /// The HTTP status.
+        status: u16,
+        /// `Retry-After`, honoured on 503.
+        retry_after: Option<Duration>,
+        /// Asana's `errors[0].message`, or the status line (HTML bodies).
+        message: String,
+    },
+    /// Any other unexpected status; not retried.
+    #[error("unexpected HTTP status {status} from Asana for {target}: {message}")]
+    Status {
+        /// What was asked for.
+        target: Target,
+        /// The HTTP status.
+        status: u16,
+        /// Asana's `errors[0].message`, or the status line.
+        message: String,
+    },
+    /// The request (connect, or the whole exchange) exceeded its timeout.
+    #[error("the request for {target} to Asana timed out")]
+    Timeout {
+        /// What was asked for.
+        target: Target,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Connecting, or sending, failed (DNS, refused, reset).
+    #[error("could not reach Asana for {target}")]
+    Transport {
+        /// What was asked for.
+        target: Target,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The body was cut off: its read failed, or the JSON ends too early.
+    #[error("the response for {target} was cut off before its end")]
+    Truncated {
+        /// What was asked for.
+        target: Target,
+        /// The body-read or JSON error.
+        #[source]
+        source: BoxError,
+    },
+    /// The JSON is complete but does not fit aegis's types.
+    #[error(
+        "Asana's response for {target} does not fit the expected schema at `{path}`: {message}"
+    )]
+    Decode {
+        /// What was asked for.
+        target: Target,
+        /// The field path, e.g. `data[3].custom_fields[0].number_value`.
+        path: String,
+        /// What serde expected.
+        message: String,
+    },
+    /// The request could not be built (bad base URL or path).
+    #[error("could not build the request for {target}: {message}")]
+    Request {
+        /// What was asked for.
+        target: Target,
+        /// Why.
+        message: String,
+    },
+    /// The client configuration is unusable.
+    #[error("invalid Asana client configuration: {0}")]
+    Config(String),
+    /// A retryable error that outlasted every attempt.
+    #[error("{last} (gave up after {attempts} attempts)")]
+    GaveUp {
+        /// Attempts made.
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<Error>,
+    },
+}
+
+fn says(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(": Asana says \"{m}\""))
+        .unwrap_or_default()
+}
+
+fn after(retry_after: &Option<Duration>) -> String {
+    retry_after
+        .map(|d| format!(", Retry-After {}s", d.as_secs_f64().ceil()))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// Whether trying again later can succeed (429, 5xx, timeouts,
+    /// connection errors, truncated bodies). A [`Error::GaveUp`] is as
+    /// retryable as its last error: a job may still try again later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. }
+            | Self::Server { .. }
+            | Self::Timeout { .. }
+            | Self::Transport { .. }
+            | Self::Truncated { .. } => true,
+            Self::GaveUp { last, .. } => last.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// The earliest moment a retry may be sent, as Asana asked (429, 503).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } | Self::Server { retry_after, .. } => {
+                *retry_after
+            }
+            Self::GaveUp { last, .. } => last.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the error came from one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Unauthorized { .. } => Some(401),
+            Self::Forbidden { .. } => Some(403),
+            Self::NotFound { .. } => Some(404),
+            Self::PaymentRequired { .. } => Some(402),
+            Self::LegalReasons { .. } => Some(451),
+            Self::BadRequest { .. } | Self::OffsetExpired { .. } => Some(400),
+            Self::SyncExpired { .. } => Some(412),
+            Self::RateLimited { .. } => Some(429),
+            Self::Server { status, .. } | Self::Status { status, .. } => Some(*status),
+            Self::GaveUp { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+}
+
+/// Asana's error envelope, read leniently; `sync` comes with 412s.
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+    #[serde(default)]
+    sync: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+const OFFSET_EXPIRED: &str = "pagination token has expired";
+
+/// Classifies a non-success response. `budget_rpm` goes into 429 messages.
+pub(crate) fn from_response(
+    target: Target,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    budget_rpm: u32,
+) -> Error {
+    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let message = parsed.errors.into_iter().find_map(|e| e.message);
+    let or_status_line = |m: Option<String>| m.unwrap_or_else(|| status.to_string());
+    let retry_after = retry_after(headers, SystemTime::now());
+    match status.as_u16() {
+        400 if message
+            .as_deref()
+            .is_some_and(|m| m.contains(OFFSET_EXPIRED)) =>
+        {
+            Error::OffsetExpired { target }
+        }
+        400 => Error::BadRequest {
+            target,
+            message: or_status_line(message),
+        },
+        401 => Error::Unauthorized { target, message },
+        402 => Error::PaymentRequired { target, message },
+        403 => Error::Forbidden { target, message },
+        404 => Error::NotFound { target, message },
+        412 => Error::SyncExpired {
+            target,
+            fresh_sync: parsed.sync,
+        },
+        429 => Error::RateLimited {
+            target,
+            retry_after,
+            budget_rpm,
+        },
+        code @ (500 | 502 | 503 | 504) => Error::Server {
+            target,
+            status: code,
+            retry_after,
+            message: or_status_line(message),
+        },
+        451 => Error::LegalReasons { target, message },
+        code => Error::Status {
+            target,
+            status: code,
+            message: or_status_line(message),
+        },
+    }
+}
+
+/// Reads `Retry-After`: integer seconds or an HTTP-date (past dates → 0).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let raw = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at: SystemTime = chrono::DateTime::parse_from_rfc2822(raw).ok()?.into();
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
+
+    use super::*;
+
+    fn classify(status: u16, body: &str) -> Error {
+        let status = StatusCode::from_u16(status).unwrap();
+        from_response(
+            Target::new("portfolio", 123),
+            status,
+            &HeaderMap::new(),
+            body.as_bytes(),
+            150,
+        )
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let e = classify(401, r#"{"errors":[{"message":"Not Authorized"}]}"#);
+        assert_eq!(
+            e.to_string(),
+            "Asana rejected the token (401): check ASANA_ACCESS_TOKEN: Asana says \"Not Authorized\""
+        );
+        let e = classify(
+            404,
+            r#"{"errors":[{"message":"portfolio: Unknown object: 123"}]}"#,
+        );
+        assert!(
+            e.to_string()
+                .starts_with("portfolio 123 not found or not visible to this token (404)")
+        );
+        assert!(classify(402, "{}").to_string().contains("premium"));
+        assert!(
+            classify(403, "{}")
+                .to_string()
+                .contains("portfolio 123 is not accessible")
+        );
+    }
+
+    #[test]
+    fn classification_is_decided_once() {
+        for code in [429, 500, 502, 503, 504] {
+            assert!(classify(code, "").is_retryable(), "{code}");
+        }
+        for code in [400, 401, 402, 403, 404, 412, 451, 405] {
+            assert!(!classify(code, "").is_retryable(), "{code}");
+        }
+    }
+
+    #[test]
+    fn html_bodies_fall_back_to_the_status_line() {
+        let e = classify(502, "<html><body>Bad Gateway</body></html>");
+        assert_eq!(
+            e.to_string(),
+            "Asana failed to serve portfolio 123 (502): 502 Bad Gateway"
+        );
+    }
+
+    #[test]
+    fn expired_offset_is_its_own_variant() {
+        let body = r#"{"errors":[{"message":"offset: Your pagination token has expired."}]}"#;
+        assert!(matches!(classify(400, body), Error::OffsetExpired { .. }));
+        assert!(matches!(classify(400, "{}"), Error::BadRequest { .. }));
+    }
+
+    #[test]
+    fn sync_expired_keeps_the_fresh_token() {
+        let e = classify(
+            412,
+            r#"{"errors":[{"message":"Sync token invalid"}],"sync":"abc:0"}"#,
+        );
+        assert!(matches!(e, Error::SyncExpired { fresh_sync: Some(s), .. } if s == "abc:0"));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 2015-10-21T07:28:00Z
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static(" 30 "));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:10 GMT"),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(10)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:27:00 GMT"),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn gave_up_keeps_the_classification() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        let last = from_response(
+            Target::new("project", 1),
+            StatusCode::TOO_MANY_REQUESTS,
+            &h,
+            b"",
+            150,
+        );
+        let e = Error::GaveUp {
+            attempts: 5,
+            last: Box::new(last),
+        };
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(e.status(), Some(429));
+        let text = e.to_string();
+        assert!(
+            text.contains("150 requests/minute") && text.contains("5 attempts"),
+            "{text}"
+        );
+    }
+}
