@@ -1,1 +1,8 @@
-//! Integration tests.
+//! aegis's one integration-test binary: every test runs against a real
+//! PostgreSQL (a fresh database each, through `#[sqlx::test]`), the real
+//! migrations and, where Asana is involved, the fake Asana over real HTTP.
+
+/// Shared set-up: migrated pools, the fake Asana, clients and configs.
+mod helpers;
+/// The store: page upserts, change detection, tombstones, the seed queries.
+mod store;

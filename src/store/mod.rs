@@ -1,0 +1,58 @@
+//! Postgres: aegis's schema (migrations), and the upserts and reads of
+//! projects, tasks, sync runs and system state.
+//!
+//! Every function takes an executor (`impl PgExecutor`) or a `&mut
+//! PgConnection` when it runs several statements, so the caller chooses the
+//! transaction. Writes go a page of rows per statement, never a query per row.
+
+pub mod projects;
+pub mod runs;
+pub mod state;
+pub mod tasks;
+
+use sha2::{Digest, Sha256};
+use sqlx::{PgPool, migrate::Migrator};
+
+/// aegis's own migrations (`migrations/`). apalis keeps its own.
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A query failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// aegis's migrations failed.
+    #[error("migrating aegis's tables failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// apalis's storage setup failed.
+    #[error("setting up the apalis queue tables failed: {0}")]
+    QueueSetup(String),
+    /// A row that must exist does not.
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+/// The store's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Creates or updates every table aegis needs: apalis's queue storage, then
+/// aegis's own. Idempotent.
+///
+/// # Errors
+/// When the database refuses a migration (e.g. the role may not create tables).
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    apalis_postgres::PostgresStorage::setup(pool)
+        .await
+        .map_err(|e| Error::QueueSetup(e.to_string()))?;
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// A stable hash of a row's synced content, so an upsert that changes
+/// nothing is recognised as unchanged.
+pub(crate) fn content_hash<T: serde::Serialize>(content: &T) -> String {
+    let bytes = serde_json::to_vec(content).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
