@@ -1,2 +1,3 @@
 //! aegis keeps a local PostgreSQL copy of an Asana portfolio.
 pub mod asana;
+pub mod store;
