@@ -34,35 +34,5 @@ pub use stats::ClientStats;
 pub use tasks::{CustomFieldValue, DateValue, GID_FIELDS, Membership, TASK_FIELDS, Task};
 pub use users::{USER_FIELDS, User};
 
-/// Test helpers: a wiremock server and a client pointed at it with short
-/// backoff, so retry tests take milliseconds.
 #[cfg(test)]
-pub(crate) mod testing {
-    use std::{num::NonZeroU32, time::Duration};
-
-    use secrecy::SecretString;
-    use wiremock::MockServer;
-
-    use super::{AsanaClient, AsanaConfig};
-
-    /// The token every test client sends.
-    pub(crate) const TOKEN: &str = "0/s3cr3t-t0ken-never-logged";
-
-    pub(crate) async fn server() -> MockServer {
-        MockServer::start().await
-    }
-
-    pub(crate) fn config_for(server: &MockServer) -> AsanaConfig {
-        let base = format!("{}/api/1.0", server.uri()).parse().unwrap();
-        let mut config = AsanaConfig::new(base, SecretString::from(TOKEN));
-        config.requests_per_minute = NonZeroU32::new(60_000).unwrap();
-        config.backoff_base = Duration::from_millis(5);
-        config.backoff_max = Duration::from_millis(20);
-        config.request_timeout = Duration::from_secs(5);
-        config
-    }
-
-    pub(crate) fn client_for(server: &MockServer) -> AsanaClient {
-        AsanaClient::new(config_for(server)).unwrap()
-    }
-}
+mod testing;
