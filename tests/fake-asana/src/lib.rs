@@ -4,6 +4,7 @@
 pub mod error;
 pub mod faults;
 pub mod gate;
+pub mod events;
 pub mod generate;
 pub mod lookup;
 pub mod mutate;
@@ -11,3 +12,11 @@ pub mod opt_fields;
 pub mod paging;
 pub mod render;
 pub mod world;
+
+mod admin;
+mod control;
+mod routes;
+mod server;
+
+pub use mutate::{MutateError, NewProject, NewTask, TaskPatch};
+pub use server::{Config, FakeAsana};

@@ -1,1 +1,139 @@
-fn main() {}
+//! The `fake-asana` binary: serves a generated world on 127.0.0.1 and prints
+//! one JSON line saying how to reach it, then runs until SIGTERM or Ctrl-C.
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use fake_asana::{Config, FakeAsana, generate::Preset};
+use serde_json::json;
+
+/// A stateful fake of the Asana REST API on loopback.
+#[derive(Debug, Parser)]
+#[command(name = "fake-asana", version, about)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Which world to generate (ignored when --projects is given).
+    #[arg(long, value_enum, default_value_t = PresetArg::Seed)]
+    preset: PresetArg,
+    /// Generate this many projects instead of a preset.
+    #[arg(long, requires = "tasks_per_project")]
+    projects: Option<usize>,
+    /// Top-level tasks per generated project.
+    #[arg(long, requires = "projects")]
+    tasks_per_project: Option<usize>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Requests per minute per token (Asana: 150 free, 1500 paid); unlimited if absent.
+    #[arg(long)]
+    requests_per_minute: Option<u32>,
+    /// Latency added to every API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// The bearer token to accept.
+    #[arg(
+        long,
+        env = "FAKE_ASANA_TOKEN",
+        default_value = "0/fake-token",
+        hide_env_values = true
+    )]
+    token: String,
+    /// Lifetime of pagination offsets, in seconds.
+    #[arg(long, default_value_t = 15 * 60)]
+    offset_ttl_secs: u64,
+    /// Lifetime of /events sync tokens, in seconds.
+    #[arg(long, default_value_t = 24 * 60 * 60)]
+    event_token_ttl_secs: u64,
+    /// In-flight GETs allowed per token.
+    #[arg(long, default_value_t = 50)]
+    max_inflight_gets: u32,
+    /// Seed of the RNG behind probabilistic faults.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PresetArg {
+    /// Aegis (37 tasks), Triptic (2), Agents (0).
+    Seed,
+    /// A larger portfolio for the demo.
+    Demo,
+}
+
+impl Args {
+    fn config(self) -> Config {
+        let preset = match (self.projects, self.tasks_per_project, self.preset) {
+            (Some(projects), Some(tasks_per_project), _) => Preset::Custom {
+                projects,
+                tasks_per_project,
+            },
+            (_, _, PresetArg::Demo) => Preset::Demo,
+            _ => Preset::Seed,
+        };
+        Config {
+            preset,
+            seed: self.seed,
+            token: self.token,
+            requests_per_minute: self.requests_per_minute,
+            max_inflight_gets: self.max_inflight_gets,
+            latency: Duration::from_millis(self.latency_ms),
+            offset_ttl: Duration::from_secs(self.offset_ttl_secs),
+            event_token_ttl: Duration::from_secs(self.event_token_ttl_secs),
+            port: self.port,
+            fault_seed: self.fault_seed,
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "fake_asana=info".into()),
+        )
+        .init();
+    let config = Args::parse().config();
+    let preset = format!("{:?}", config.preset);
+    let fake = match FakeAsana::spawn(config).await {
+        Ok(fake) => fake,
+        Err(error) => {
+            eprintln!("fake-asana: cannot listen: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "{{\"base_url\": {}, \"token\": {}, \"portfolio_gid\": {}, \"admin_url\": {}}}",
+        json!(fake.base_url),
+        json!(fake.token),
+        json!(fake.portfolio_gid),
+        json!(fake.admin_url),
+    );
+    tracing::info!(base_url = %fake.base_url, portfolio = %fake.portfolio_gid, %preset, "fake-asana serving");
+    shutdown_signal().await;
+    tracing::info!("fake-asana shutting down");
+    fake.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}
