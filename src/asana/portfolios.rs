@@ -178,3 +178,107 @@ impl Walk {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures::TryStreamExt;
+    use serde_json::json;
+    use wiremock::{
+        Mock, MockServer, ResponseTemplate,
+        matchers::{method, path, query_param},
+    };
+
+    use super::*;
+    use crate::asana::testing::{client_for, server};
+
+    fn gid(raw: &str) -> Gid {
+        raw.parse().unwrap()
+    }
+
+    async fn mount_items(server: &MockServer, portfolio: &str, items: serde_json::Value) {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/1.0/portfolios/{portfolio}/items")))
+            .and(query_param("limit", "100"))
+            .and(query_param("opt_fields", PROJECT_FIELDS))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"data": items, "next_page": null})),
+            )
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn items_are_typed_by_resource_type() {
+        let server = server().await;
+        let items = json!([
+            {"gid": "1", "resource_type": "project", "name": "P", "archived": true},
+            {"gid": "2", "resource_type": "portfolio", "name": "Nested"},
+            {"gid": "3", "resource_type": "goal", "name": "G"}]);
+        mount_items(&server, "10", items).await;
+        let client = client_for(&server);
+        let items: Vec<PortfolioItem> = super::items(client.portfolio_items(&gid("10")))
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(matches!(&items[0], PortfolioItem::Project(p) if p.archived && p.name == "P"));
+        assert!(matches!(&items[1], PortfolioItem::Portfolio(r) if r.gid.as_str() == "2"));
+        assert!(
+            matches!(&items[2], PortfolioItem::Other { resource_type, .. } if resource_type == "goal")
+        );
+    }
+
+    #[tokio::test]
+    async fn nested_portfolios_are_followed_once_even_in_a_cycle() {
+        let server = server().await;
+        let project =
+            |g: &str| json!({"gid": g, "resource_type": "project", "name": format!("P{g}")});
+        let portfolio = |g: &str| json!({"gid": g, "resource_type": "portfolio", "name": "nested"});
+        mount_items(
+            &server,
+            "10",
+            json!([project("1"), portfolio("20"), portfolio("30")]),
+        )
+        .await;
+        mount_items(
+            &server,
+            "20",
+            json!([project("2"), portfolio("10"), project("1")]),
+        )
+        .await;
+        mount_items(
+            &server,
+            "30",
+            json!([portfolio("20"), portfolio("30"), project("3")]),
+        )
+        .await;
+        let client = client_for(&server);
+        let found: Vec<PortfolioProject> = client
+            .portfolio_projects(&gid("10"))
+            .try_collect()
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = found
+            .iter()
+            .map(|f| (f.portfolio.as_str(), f.project.gid.as_str()))
+            .collect();
+        assert_eq!(pairs, [("10", "1"), ("20", "2"), ("30", "3")]);
+    }
+
+    #[tokio::test]
+    async fn portfolio_asks_for_its_fields() {
+        let server = server().await;
+        Mock::given(method("GET"))
+            .and(path("/api/1.0/portfolios/10"))
+            .and(query_param("opt_fields", PORTFOLIO_FIELDS))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"data": {"gid": "10", "name": "Root"}})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let portfolio = client_for(&server).portfolio(&gid("10")).await.unwrap();
+        assert_eq!(portfolio.name.as_deref(), Some("Root"));
+    }
+}
