@@ -8,6 +8,7 @@
 pub mod projects;
 pub mod runs;
 pub mod state;
+pub mod status;
 pub mod tasks;
 
 use sha2::{Digest, Sha256};

@@ -1,0 +1,58 @@
+//! Reads for `aegis status`: per-project freshness and task counts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+
+use super::Result;
+
+/// One project's freshness and counts.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ProjectStatus {
+    /// Asana gid.
+    pub asana_gid: String,
+    /// Name.
+    pub name: String,
+    /// Archived in Asana (tasks not synced).
+    pub archived: bool,
+    /// When it left the portfolio, if it did.
+    pub removed_from_portfolio_at: Option<DateTime<Utc>>,
+    /// Last confirmation by a portfolio sync.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Last completed sync of its tasks.
+    pub last_tasks_sync_at: Option<DateTime<Utc>>,
+    /// Live tasks (members, and subtasks homed here).
+    pub tasks: i64,
+    /// Of which open.
+    pub open: i64,
+    /// Of which completed.
+    pub completed: i64,
+    /// Tombstoned tasks homed here.
+    pub deleted: i64,
+}
+
+/// Every project with its task counts, by name.
+pub async fn projects(db: impl PgExecutor<'_>) -> Result<Vec<ProjectStatus>> {
+    Ok(sqlx::query_as(
+        r#"
+        with owned as (
+            select tm.project_id, t.completed, t.deleted_at
+            from task_memberships tm join tasks t on t.id = tm.task_id
+            union all
+            select t.project_id, t.completed, t.deleted_at from tasks t
+            where not exists (select 1 from task_memberships tm
+                              where tm.task_id = t.id and tm.project_id = t.project_id)
+        )
+        select p.asana_gid, p.name, p.archived, p.removed_from_portfolio_at, p.last_synced_at,
+            p.last_tasks_sync_at,
+            count(o.project_id) filter (where o.deleted_at is null) as tasks,
+            count(o.project_id) filter (where o.deleted_at is null and not o.completed) as open,
+            count(o.project_id) filter (where o.deleted_at is null and o.completed) as completed,
+            count(o.project_id) filter (where o.deleted_at is not null) as deleted
+        from projects p left join owned o on o.project_id = p.id
+        group by p.id order by p.name, p.asana_gid
+        "#,
+    )
+    .fetch_all(db)
+    .await?)
+}

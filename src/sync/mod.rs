@@ -1,0 +1,74 @@
+//! The domain logic of a sync: the portfolio's projects, then each selected
+//! project's tasks and subtasks, recorded as a run. It runs the same inline
+//! (`aegis sync`) or from a queued job; nothing here knows which.
+
+mod convert;
+pub mod portfolio;
+pub mod project;
+pub mod run;
+
+use sqlx::PgPool;
+
+use crate::{
+    asana::{self, AsanaClient, Gid},
+    store,
+};
+
+pub use run::{Mode, Observer, PlainObserver, RunSummary, SyncOptions, run_inline};
+
+/// What a sync needs, passed in (no globals).
+#[derive(Debug, Clone)]
+pub struct SyncContext {
+    /// The database.
+    pub pool: PgPool,
+    /// The Asana client (shared budget).
+    pub asana: AsanaClient,
+    /// The portfolio whose projects are synced.
+    pub portfolio: Gid,
+    /// Whose assignments set `assigned_to_aegis`; `None` = the token's user.
+    pub aegis_user: Option<Gid>,
+}
+
+/// Errors of a sync.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Asana said no, or could not be reached.
+    #[error(transparent)]
+    Asana(#[from] asana::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// `--project` named projects the portfolio does not have.
+    #[error("unknown project(s) {}: the portfolio has {}", .unknown.join(", "), known_list(.known))]
+    UnknownProjects {
+        /// What was asked for.
+        unknown: Vec<String>,
+        /// The projects that exist (names).
+        known: Vec<String>,
+    },
+    /// Some projects failed; the others were synced.
+    #[error("{} of {} project(s) failed: {}", .failed.len(), .total, .failed.join("; "))]
+    Partial {
+        /// `name: error` per failed project.
+        failed: Vec<String>,
+        /// Projects attempted.
+        total: usize,
+    },
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Store(e.into())
+    }
+}
+
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "no projects".to_owned()
+    } else {
+        known.join(", ")
+    }
+}
+
+/// The sync's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
