@@ -137,7 +137,7 @@ async fn archive_project(
     Path(gid): Path<String>,
     body: Option<Json<Archive>>,
 ) -> Answer {
-    let archived = body.map_or(true, |Json(a)| a.archived);
+    let archived = body.is_none_or(|Json(a)| a.archived);
     done(s.write(|w, now| w.archive_project(&gid, archived, now)))
 }
 

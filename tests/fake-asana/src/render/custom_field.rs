@@ -189,8 +189,8 @@ mod tests {
         let w = world();
         let show = |subtype: &str, v: FieldValue| display_value(&w, &def(subtype), &v);
         assert_eq!(
-            show("number", FieldValue::Number(Some(3.14159))),
-            Some("3.14".into())
+            show("number", FieldValue::Number(Some(1234.5678))),
+            Some("1234.57".into())
         );
         assert_eq!(show("number", FieldValue::Number(None)), None);
         assert_eq!(
