@@ -18,15 +18,22 @@ fn option_of<'a>(def: &'a CustomFieldDef, gid: &str) -> Option<&'a EnumOption> {
     def.enum_options.iter().find(|o| o.gid == gid)
 }
 
+/// A number as shown: rounded to the field's precision; percentages (stored
+/// as fractions) ×100 with `%` (the spec: "0.25 being displayed as 25%").
+fn number_display(def: &CustomFieldDef, n: f64) -> String {
+    let precision = def.precision.unwrap_or(0) as usize;
+    match def.format.as_deref() {
+        Some("percentage") => format!("{:.precision$}%", n * 100.0),
+        _ => format!("{n:.precision$}"),
+    }
+}
+
 /// The read-only string Asana shows for a value; `None` when unset.
 pub fn display_value(world: &World, def: &CustomFieldDef, value: &FieldValue) -> Option<String> {
     let joined = |names: Vec<String>| (!names.is_empty()).then(|| names.join(", "));
     match value {
         FieldValue::Text(text) => text.clone(),
-        FieldValue::Number(number) => {
-            let precision = def.precision.unwrap_or(0) as usize;
-            number.map(|n| format!("{n:.precision$}"))
-        }
+        FieldValue::Number(number) => number.map(|n| number_display(def, n)),
         FieldValue::Enum(option) => option
             .as_ref()
             .map(|gid| option_of(def, gid).map_or_else(String::new, |o| o.name.clone())),
@@ -193,6 +200,15 @@ mod tests {
             Some("1234.57".into())
         );
         assert_eq!(show("number", FieldValue::Number(None)), None);
+        let percent = CustomFieldDef {
+            format: Some("percentage".into()),
+            precision: Some(0),
+            ..def("number")
+        };
+        assert_eq!(
+            display_value(&w, &percent, &FieldValue::Number(Some(0.25))),
+            Some("25%".into())
+        );
         assert_eq!(
             show("enum", FieldValue::Enum(Some("12".into()))),
             Some("Low".into())
