@@ -129,6 +129,7 @@ impl AsanaClient {
     ) -> Result<T> {
         let url = self.url(target, path, query)?;
         let attempts = AtomicU32::new(0);
+        let max_wait = self.inner.config.max_retry_wait;
         let attempt = || {
             attempts.fetch_add(1, Relaxed);
             self.attempt(target, &url)
@@ -136,7 +137,7 @@ impl AsanaClient {
         let result = attempt
             .retry(retry::policy(&self.inner.config))
             .when(Error::is_retryable)
-            .adjust(retry::delay)
+            .adjust(|error, backoff| retry::delay(error, backoff, max_wait))
             .notify(|error, wait| {
                 self.stats.retry(wait);
                 warn!(error.message = %error, retry.wait_ms = wait.as_millis() as u64, "retrying Asana request");

@@ -30,12 +30,19 @@ pub struct AsanaConfig {
     pub backoff_base: Duration,
     /// Longest backoff delay (a longer `Retry-After` is still honoured).
     pub backoff_max: Duration,
+    /// Longest `Retry-After` slept in memory. A longer one ends the request
+    /// at once with a retryable error whose [`retry_after`] tells the caller
+    /// when to try again (a job persists it as its next run time rather than
+    /// holding a worker).
+    ///
+    /// [`retry_after`]: super::Error::retry_after
+    pub max_retry_wait: Duration,
 }
 
 impl AsanaConfig {
     /// A config with the defaults: 150 requests/minute (Asana's free tier),
     /// 10 in flight, 10 s connect and 60 s request timeouts, 5 attempts,
-    /// backoff from 1 s up to 60 s.
+    /// backoff from 1 s up to 60 s, `Retry-After` slept up to 120 s.
     pub fn new(base_url: Url, token: SecretString) -> Self {
         Self {
             base_url,
@@ -47,6 +54,7 @@ impl AsanaConfig {
             max_attempts: 5,
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
+            max_retry_wait: Duration::from_secs(120),
         }
     }
 }
@@ -63,6 +71,7 @@ impl fmt::Debug for AsanaConfig {
             .field("max_attempts", &self.max_attempts)
             .field("backoff_base", &self.backoff_base)
             .field("backoff_max", &self.backoff_max)
+            .field("max_retry_wait", &self.max_retry_wait)
             .finish()
     }
 }

@@ -9,8 +9,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 ///
 /// Asana hands gids out and aegis stores them as `TEXT`; [`Gid::parse`] checks
 /// user input at the edge (config, CLI), gids decoded from Asana are trusted.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+)]
 #[serde(transparent)]
+#[sqlx(transparent)]
 pub struct Gid(String);
 
 /// A string that is not a gid (empty, or not all ASCII digits).
@@ -74,7 +77,7 @@ pub struct NamedRef {
 }
 
 /// Something listed by gid, so a listing that restarts can skip what it
-/// already yielded (see [`crate::asana::page`]).
+/// already yielded (see [`AsanaClient::pages`](super::AsanaClient::pages)).
 pub trait HasGid {
     /// The object's gid.
     fn gid(&self) -> &Gid;

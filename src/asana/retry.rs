@@ -18,15 +18,20 @@ pub(crate) fn policy(config: &AsanaConfig) -> ExponentialBuilder {
         .with_max_times(config.max_attempts.saturating_sub(1) as usize)
 }
 
-/// The delay before the next attempt: `None` once the attempts are used up,
-/// otherwise the backoff, but never less than the error's `Retry-After`.
-pub(crate) fn delay(error: &Error, backoff: Option<Duration>) -> Option<Duration> {
+/// The delay before the next attempt: `None` once the attempts are used up
+/// or when `Retry-After` exceeds `max_wait` (the caller gets the error and its
+/// `retry_after`), otherwise the backoff, but never less than `Retry-After`.
+pub(crate) fn delay(
+    error: &Error,
+    backoff: Option<Duration>,
+    max_wait: Duration,
+) -> Option<Duration> {
     let backoff = backoff?;
-    Some(
-        error
-            .retry_after()
-            .map_or(backoff, |after| after.max(backoff)),
-    )
+    match error.retry_after() {
+        Some(after) if after > max_wait => None,
+        Some(after) => Some(after.max(backoff)),
+        None => Some(backoff),
+    }
 }
 
 #[cfg(test)]
@@ -34,9 +39,16 @@ mod tests {
     use super::*;
     use crate::asana::Target;
 
+    const MAX: Duration = Duration::from_secs(60);
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     fn rate_limited(retry_after: Option<Duration>) -> Error {
+        let target = Target::new("task", 1);
         Error::RateLimited {
-            target: Target::new("task", 1),
+            target,
             retry_after,
             budget_rpm: 150,
         }
@@ -44,20 +56,27 @@ mod tests {
 
     #[test]
     fn retry_after_wins_over_a_shorter_backoff() {
-        let ms = Duration::from_millis;
         assert_eq!(
-            delay(&rate_limited(Some(ms(5000))), Some(ms(10))),
+            delay(&rate_limited(Some(ms(5000))), Some(ms(10)), MAX),
             Some(ms(5000))
         );
         assert_eq!(
-            delay(&rate_limited(Some(ms(5))), Some(ms(10))),
+            delay(&rate_limited(Some(ms(5))), Some(ms(10)), MAX),
             Some(ms(10))
         );
-        assert_eq!(delay(&rate_limited(None), Some(ms(10))), Some(ms(10)));
+        assert_eq!(delay(&rate_limited(None), Some(ms(10)), MAX), Some(ms(10)));
+    }
+
+    #[test]
+    fn no_delay_once_attempts_are_used_up() {
+        assert_eq!(delay(&rate_limited(Some(ms(5))), None, MAX), None);
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_limit_is_handed_to_the_caller() {
         assert_eq!(
-            delay(&rate_limited(Some(ms(5))), None),
-            None,
-            "attempts used up"
+            delay(&rate_limited(Some(ms(300_000))), Some(ms(10)), MAX),
+            None
         );
     }
 }

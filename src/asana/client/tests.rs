@@ -376,3 +376,16 @@ async fn a_token_that_cannot_be_a_header_is_a_config_error_without_the_token() {
     assert!(matches!(error, Error::Config(_)));
     assert!(!format!("{error:?}{error}").contains("s3cr3t"));
 }
+
+#[tokio::test]
+async fn a_long_retry_after_is_handed_back_instead_of_slept() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .respond_with(asana_error(429, "slow down").insert_header("retry-after", "300"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client_for(&server).me().await.unwrap_err();
+    assert!(matches!(error, Error::RateLimited { .. }), "{error:?}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(300)));
+}
