@@ -1,4 +1,5 @@
 //! Tasks: the full `TaskResponse`, its default form and `TaskCompact`.
+//! `external` is left out: only an OAuth app that set it sees it.
 
 use serde_json::{Value, json};
 
@@ -17,7 +18,6 @@ const OPT_IN: &[&str] = &[
     "created_by",
     "assigned_by",
     "is_rendered_as_separator",
-    "external",
 ];
 
 /// `TaskCompact`: `{gid, resource_type, name, resource_subtype}`, plus the
@@ -146,7 +146,6 @@ fn dates_and_state(task: &Task) -> Vec<(&'static str, Value)> {
         ("custom_type", Value::Null),
         ("custom_type_status_option", Value::Null),
         ("is_rendered_as_separator", json!(false)),
-        ("external", Value::Null),
     ]
 }
 
