@@ -4,6 +4,14 @@
 //! (portfolios and their items, projects, tasks, events, users) with explicit
 //! `opt_fields`.
 //!
+//! Retries happen inside the chokepoint for short waits: 429 and 503 wait at
+//! least their `Retry-After` (and pause every other request of the client
+//! until it passes), 5xx, timeouts, connection errors and truncated bodies
+//! back off exponentially with jitter, up to `max_attempts`. A `Retry-After`
+//! longer than `max_retry_wait` is not slept: the error comes back at once and
+//! [`Error::retry_after`] tells a job when to run again. Fatal errors (400,
+//! 401, 402, 403, 404, 412, 451, schema mismatches) are never retried.
+//!
 //! The token lives in a `SecretString` and leaves it only as the
 //! `Authorization` header (marked sensitive); no `Debug`, log line or error
 //! contains it.
