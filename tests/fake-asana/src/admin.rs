@@ -3,8 +3,10 @@
 //!
 //! Tasks: `POST /tasks` (NewTask), `PATCH /tasks/{gid}` (TaskPatch),
 //! `DELETE /tasks/{gid}`, `POST /tasks/{gid}/undelete`,
-//! `POST|DELETE /tasks/{gid}/projects/{project}`. Projects: `POST /projects`
-//! (NewProject), `POST /projects/{gid}/archive` (`{"archived": bool}`),
+//! `POST|DELETE /tasks/{gid}/projects/{project}`,
+//! `POST /tasks/{gid}/section/{section}`. Projects: `POST /projects`
+//! (NewProject), `DELETE /projects/{gid}`, `POST /projects/{gid}/archive`
+//! (`{"archived": bool}`),
 //! `POST|DELETE /portfolio/items/{project}`. Gate: `GET|POST|DELETE /faults`,
 //! `PUT /limits`, `POST /expire/offsets`, `POST /expire/sync-tokens`,
 //! `POST /tokens` (`{"token","user"}`), `POST /tokens/revoke` (`{"token"}`),
@@ -44,11 +46,13 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             axum::routing::patch(modify_task).delete(delete_task),
         )
         .route("/tasks/{gid}/undelete", post(undelete_task))
+        .route("/tasks/{gid}/section/{section}", post(move_to_section))
         .route(
             "/tasks/{gid}/projects/{project}",
             post(add_to_project).delete(remove_from_project),
         )
         .route("/projects", post(create_project))
+        .route("/projects/{gid}", axum::routing::delete(delete_project))
         .route("/projects/{gid}/archive", post(archive_project))
         .route(
             "/portfolio/items/{project}",
@@ -116,6 +120,14 @@ async fn remove_from_project(
     Path((gid, project)): Path<(String, String)>,
 ) -> Answer {
     done(s.write(|w, now| w.remove_task_from_project(&gid, &project, now)))
+}
+
+async fn move_to_section(State(s): Shared, Path((gid, section)): Path<(String, String)>) -> Answer {
+    done(s.write(|w, now| w.move_task_to_section(&gid, &section, now)))
+}
+
+async fn delete_project(State(s): Shared, Path(gid): Path<String>) -> Answer {
+    done(s.write(|w, now| w.delete_project(&gid, now)))
 }
 
 async fn create_project(State(s): Shared, Json(new): Json<NewProject>) -> Answer {

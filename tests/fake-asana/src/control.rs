@@ -71,6 +71,17 @@ impl FakeAsana {
             .write(|w, now| w.remove_task_from_project(task, project, now))
     }
 
+    /// Moves a task to another section of one of its projects.
+    pub fn move_task_to_section(&self, task: &str, section: &str) -> Result<(), MutateError> {
+        self.state
+            .write(|w, now| w.move_task_to_section(task, section, now))
+    }
+
+    /// Trashes a project (404 from now on, gone from portfolio items).
+    pub fn delete_project(&self, gid: &str) -> Result<(), MutateError> {
+        self.state.write(|w, now| w.delete_project(gid, now))
+    }
+
     /// Archives or unarchives a project.
     pub fn archive_project(&self, gid: &str, archived: bool) -> Result<(), MutateError> {
         self.state

@@ -687,3 +687,69 @@ async fn create_task_with_every_option() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn section_moves_and_project_deletion() {
+    let h = Harness::custom().await;
+    let project = h.project();
+    let world = h.world();
+    let sections = world.projects[&project].sections.clone();
+    assert!(sections.len() >= 2, "the generator makes several sections");
+    let task = world.project_task_gids(&world.projects[&project])[0].clone();
+    let before =
+        h.ok(&format!("/tasks/{task}?opt_fields=modified_at")).await["data"]["modified_at"].clone();
+    let target = &sections[1];
+    let (status, _) = h
+        .admin(
+            Method::POST,
+            &format!("/tasks/{task}/section/{target}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(gids(&h.ok(&format!("/sections/{target}/tasks")).await).contains(&task));
+    let moved = h
+        .ok(&format!(
+            "/tasks/{task}?opt_fields=memberships.section.name,modified_at"
+        ))
+        .await;
+    assert_eq!(
+        moved["data"]["memberships"][0]["section"]["gid"],
+        target.as_str()
+    );
+    assert_eq!(
+        moved["data"]["modified_at"], before,
+        "a move does not bump modified_at"
+    );
+    let (status, _) = h
+        .admin(Method::DELETE, &format!("/projects/{project}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        h.get(&format!("/projects/{project}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.get(&format!("/projects/{project}/tasks")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        !gids(
+            &h.ok(&format!("/portfolios/{}/items", h.fake.portfolio_gid))
+                .await
+        )
+        .contains(&project)
+    );
+    let orphan = h
+        .ok(&format!(
+            "/tasks/{task}?opt_fields=memberships.project.name"
+        ))
+        .await;
+    assert!(
+        orphan["data"]["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["project"]["gid"] != project.as_str())
+    );
+}

@@ -44,6 +44,24 @@ impl World {
         Ok(())
     }
 
+    /// Trashes a project: 404 from now on, gone from portfolio items, its
+    /// tasks stay (in their other projects); emits `deleted` on its stream.
+    pub fn delete_project(&mut self, gid: &str, now: DateTime<Utc>) -> Result<()> {
+        let project = self.projects.get_mut(gid).filter(|p| !p.deleted);
+        let project = project.ok_or_else(|| MutateError::UnknownProject(gid.to_owned()))?;
+        project.deleted = true;
+        project.modified_at = now;
+        let event = NewEvent {
+            action: "deleted",
+            resource: self.project_ref(gid),
+            parent: None,
+            change: None,
+            audience: vec![gid.to_owned()],
+        };
+        self.push_event(now, event);
+        Ok(())
+    }
+
     /// Removes a project from every portfolio holding it (it disappears from
     /// `/portfolios/{gid}/items`); emits `removed` with parent = the portfolio.
     pub fn remove_project_from_portfolio(
@@ -200,5 +218,8 @@ pub(crate) mod tests {
         assert_eq!(w.events.last().unwrap().action, "removed");
         w.archive_project("100", true, t0()).unwrap();
         assert!(w.projects["100"].archived);
+        w.delete_project(&gid, t0()).unwrap();
+        assert!(w.live_project(&gid).is_none());
+        assert!(w.delete_project(&gid, t0()).is_err());
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::{MutateError, NewEvent, Result};
-use crate::world::{Gid, Membership, Task, World};
+use crate::world::{Gid, Membership, ResourceRef, Task, World};
 
 /// A task to create through the control API.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -194,6 +194,46 @@ impl World {
             action: "added",
             resource: self.task_ref(gid),
             parent: Some(self.project_ref(project)),
+            change: None,
+            audience: self.audience_of(gid),
+        };
+        self.push_event(now, event);
+        Ok(())
+    }
+
+    /// Moves a task to another section of a project it is in; emits `added`
+    /// with parent = the section. `modified_at` is not bumped (a move).
+    pub fn move_task_to_section(
+        &mut self,
+        gid: &str,
+        section: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.live_task(gid)
+            .ok_or_else(|| MutateError::UnknownTask(gid.to_owned()))?;
+        let unknown = || MutateError::Invalid(format!("section: Unknown object: {section}"));
+        let project = self
+            .sections
+            .get(section)
+            .map(|s| s.project.clone())
+            .ok_or_else(unknown)?;
+        let task = self
+            .tasks
+            .get_mut(gid)
+            .ok_or_else(|| MutateError::UnknownTask(gid.to_owned()))?;
+        let membership = task.memberships.iter_mut().find(|m| m.project == project);
+        let not_in = || MutateError::Invalid(format!("task {gid} is not in project {project}"));
+        membership.ok_or_else(not_in)?.section = Some(section.to_owned());
+        let name = self.sections.get(section).map(|s| s.name.clone());
+        let parent = ResourceRef {
+            gid: section.to_owned(),
+            resource_type: "section".to_owned(),
+            name,
+        };
+        let event = NewEvent {
+            action: "added",
+            resource: self.task_ref(gid),
+            parent: Some(parent),
             change: None,
             audience: self.audience_of(gid),
         };
