@@ -2,7 +2,11 @@
 //! PostgreSQL (a fresh database each, through `#[sqlx::test]`), the real
 //! migrations and, where Asana is involved, the fake Asana over real HTTP.
 
+/// Field-by-field comparison of the store with the fake's world.
+mod fidelity;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
 mod helpers;
 /// The store: page upserts, change detection, tombstones, the seed queries.
 mod store;
+/// Inline syncs against the fake: fidelity, idempotence, selection, faults.
+mod sync;
