@@ -13,6 +13,8 @@
 //! a dropped connection is logged as status 0. Tokens are never logged:
 //! figures are keyed by the user a token acts as.
 
+#[cfg(test)]
+mod fault_tests;
 mod limits;
 mod respond;
 #[cfg(test)]
