@@ -9,6 +9,7 @@
 //! (`{"archived": bool}`),
 //! `POST|DELETE /portfolio/items/{project}`. Gate: `GET|POST|DELETE /faults`,
 //! `PUT /limits`, `POST /expire/offsets`, `POST /expire/sync-tokens`,
+//! `POST /events/drop` (`{"count": n}`),
 //! `POST /tokens` (`{"token","user"}`), `POST /tokens/revoke` (`{"token"}`),
 //! `GET|DELETE /stats`, `GET /requests`. World: `GET /world`,
 //! `GET /world/tasks/{gid}`, `GET /world/events?after=N`.
@@ -62,6 +63,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/limits", axum::routing::put(set_limits))
         .route("/expire/offsets", post(expire_offsets))
         .route("/expire/sync-tokens", post(expire_sync_tokens))
+        .route("/events/drop", post(drop_events))
         .route("/tokens", post(add_token))
         .route("/tokens/revoke", post(revoke_token))
         .route("/stats", get(stats).delete(reset_stats))
@@ -225,6 +227,17 @@ async fn expire_offsets(State(s): Shared) -> Answer {
 
 async fn expire_sync_tokens(State(s): Shared) -> Answer {
     s.sync().expire_all();
+    done(Ok(()))
+}
+
+#[derive(Deserialize)]
+struct Count {
+    count: u32,
+}
+
+/// Loses the next `count` events (at-most-once delivery).
+async fn drop_events(State(s): Shared, Json(body): Json<Count>) -> Answer {
+    s.drop_next_events(body.count);
     done(Ok(()))
 }
 

@@ -145,6 +145,12 @@ impl FakeAsana {
         self.state.sync().expire_all();
     }
 
+    /// Loses the next `count` events, as Asana's at-most-once delivery may:
+    /// the change happens, no stream ever shows it.
+    pub fn drop_next_events(&self, count: u32) {
+        self.state.drop_next_events(count);
+    }
+
     /// Changes the lifetime of `/events` sync tokens.
     pub fn set_event_token_ttl(&self, ttl: Duration) {
         self.state.sync().set_ttl(ttl);

@@ -4,7 +4,10 @@
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
-    sync::{Arc, Mutex, MutexGuard, RwLock},
+    sync::{
+        Arc, Mutex, MutexGuard, RwLock,
+        atomic::{AtomicU32, Ordering},
+    },
     time::Duration,
 };
 
@@ -69,6 +72,8 @@ impl Default for Config {
 pub(crate) struct AppState {
     world: RwLock<World>,
     sync: Mutex<SyncStore>,
+    /// How many of the next events to lose (Asana's at-most-once delivery).
+    drop_events: AtomicU32,
     pub(crate) pager: Pager,
     pub(crate) gate: Arc<Gate>,
     pub(crate) base_url: String,
@@ -80,13 +85,29 @@ impl AppState {
         f(&self.world.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Changes the world at the current time (milliseconds, as Asana keeps).
+    /// Changes the world at the current time (milliseconds, as Asana keeps),
+    /// losing the events it appends while a drop count is set.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut World, DateTime<Utc>) -> T) -> T {
         let now = Utc::now().trunc_subsecs(3);
-        f(
-            &mut self.world.write().unwrap_or_else(|e| e.into_inner()),
-            now,
-        )
+        let mut world = self.world.write().unwrap_or_else(|e| e.into_inner());
+        let before = world.events.len();
+        let result = f(&mut world, now);
+        while world.events.len() > before && self.take_drop() {
+            world.events.pop();
+        }
+        result
+    }
+
+    /// Loses the next `count` events (they never reach any stream).
+    pub(crate) fn drop_next_events(&self, count: u32) {
+        self.drop_events.store(count, Ordering::SeqCst);
+    }
+
+    fn take_drop(&self) -> bool {
+        let decrement = |n: u32| n.checked_sub(1);
+        self.drop_events
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, decrement)
+            .is_ok()
     }
 
     /// The sync-token store.
@@ -139,6 +160,7 @@ impl FakeAsana {
                 secret(config.seed, "sync"),
                 config.event_token_ttl,
             )),
+            drop_events: AtomicU32::new(0),
             world: RwLock::new(world),
             base_url: format!("http://{addr}/api/1.0"),
         });

@@ -753,3 +753,34 @@ async fn section_moves_and_project_deletion() {
             .all(|m| m["project"]["gid"] != project.as_str())
     );
 }
+
+#[tokio::test]
+async fn dropped_events_never_reach_a_stream() {
+    let h = Harness::custom().await;
+    let project = h.project();
+    let token = h.get(&format!("/events?resource={project}")).await.1["sync"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = h
+        .admin(Method::POST, "/events/drop", Some(json!({ "count": 1 })))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let lost = h.fake.add_task(&project, "lost");
+    let kept = h.fake.add_task(&project, "kept");
+    let page = h
+        .ok(&format!("/events?resource={project}&sync={token}"))
+        .await;
+    let seen: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["gid"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, [kept.as_str()]);
+    assert_eq!(
+        h.get(&format!("/tasks/{lost}")).await.0,
+        StatusCode::OK,
+        "the change itself happened"
+    );
+}
