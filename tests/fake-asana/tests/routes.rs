@@ -2,6 +2,8 @@
 //! `completed_since=now`, inclusive `modified_since`, deletion and removal,
 //! subtasks, nested portfolio items, bubbling events) and the control API.
 
+#[path = "routes/binary.rs"]
+mod binary;
 #[path = "routes/control.rs"]
 mod control;
 #[path = "routes/events.rs"]
