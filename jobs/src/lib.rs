@@ -1,7 +1,228 @@
 //! The durable job contract of aegis.
 //!
-//! This crate owns what is stored in the queue and must stay compatible across
-//! deploys: job payloads, queue names and typed enqueue helpers. It holds no
-//! HTTP and no sync logic, so another service can depend on it alone to
-//! enqueue aegis work. The payloads arrive with the durable-jobs work.
+//! This crate owns what is stored in the queue and must stay compatible
+//! across deploys: the job payloads, their queue names, and typed enqueue
+//! helpers that insert into apalis's Postgres queue inside the caller's
+//! transaction. It holds no HTTP and no sync logic, so another service can
+//! depend on it alone to enqueue aegis work; aegis's workers (the `aegis`
+//! crate) run the jobs.
+//!
+//! Changing a payload is like a migration: add fields with `#[serde(default)]`
+//! and never rename a queue without an alias period.
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn demo(pool: sqlx::PgPool) -> Result<(), aegis_jobs::Error> {
+//! use aegis_jobs::{Mode, Scope, SyncPortfolio};
+//!
+//! let mut tx = pool.begin().await?;
+//! // ... the caller's own writes ...
+//! let job = SyncPortfolio::new("1204385601023456", Scope::default(), Mode::Incremental);
+//! let run = job.run;
+//! aegis_jobs::enqueue(&mut tx, &job).await?;
+//! tx.commit().await?; // the job becomes visible to workers with the caller's writes
+//! println!("queued sync run {run}");
+//! # Ok(())
+//! # }
+//! ```
 #![warn(missing_docs)]
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Queue names: stable strings, never derived from Rust type paths.
+pub mod queue {
+    /// Where [`SyncPortfolio`](super::SyncPortfolio) jobs wait.
+    pub const SYNC_PORTFOLIO: &str = "aegis.sync-portfolio";
+    /// Where [`SyncProjectTasks`](super::SyncProjectTasks) jobs wait.
+    pub const SYNC_PROJECT_TASKS: &str = "aegis.sync-project-tasks";
+    /// Every aegis queue.
+    pub const ALL: [&str; 2] = [SYNC_PORTFOLIO, SYNC_PROJECT_TASKS];
+}
+
+/// How a project's tasks are synced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Only what changed since the last sync (the default).
+    #[default]
+    Incremental,
+    /// A full crawl plus reconciliation: deletions and removals become visible.
+    Full,
+}
+
+impl Mode {
+    /// The name used in payloads and in `sync_runs.mode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Incremental => "incremental",
+            Mode::Full => "full",
+        }
+    }
+}
+
+/// Which part of the portfolio a sync covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// Only the portfolio's projects; no task is synced.
+    #[serde(default)]
+    pub projects_only: bool,
+    /// Only these projects (gids or exact names); empty means every project.
+    #[serde(default)]
+    pub projects: Vec<String>,
+}
+
+/// Sync a portfolio: list its projects, upsert them, then fan out one
+/// [`SyncProjectTasks`] per selected, non-archived project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPortfolio {
+    /// The sync run this job starts (see aegis's `sync_runs`).
+    pub run: Uuid,
+    /// The portfolio's gid.
+    pub portfolio: String,
+    /// What to sync.
+    #[serde(default)]
+    pub scope: Scope,
+    /// How to sync tasks.
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+impl SyncPortfolio {
+    /// A job for a new run (a fresh run id).
+    pub fn new(portfolio: impl Into<String>, scope: Scope, mode: Mode) -> Self {
+        SyncPortfolio {
+            run: Uuid::new_v4(),
+            portfolio: portfolio.into(),
+            scope,
+            mode,
+        }
+    }
+}
+
+/// Sync one project's tasks as part of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProjectTasks {
+    /// The run that asked for it (the first, when several runs coalesced).
+    pub run: Uuid,
+    /// The project's gid.
+    pub project: String,
+    /// How to sync its tasks.
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+/// A payload stored in an aegis queue.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The queue it waits in.
+    const QUEUE: &'static str;
+    /// Attempts before it is dead, unless the worker sets its own limit.
+    const MAX_ATTEMPTS: i32;
+    /// The key that makes enqueueing the same job twice a no-op.
+    fn idempotency_key(&self) -> String;
+}
+
+impl Job for SyncPortfolio {
+    const QUEUE: &'static str = queue::SYNC_PORTFOLIO;
+    const MAX_ATTEMPTS: i32 = 5;
+    fn idempotency_key(&self) -> String {
+        format!("run:{}", self.run)
+    }
+}
+
+impl Job for SyncProjectTasks {
+    const QUEUE: &'static str = queue::SYNC_PROJECT_TASKS;
+    const MAX_ATTEMPTS: i32 = 8;
+    fn idempotency_key(&self) -> String {
+        format!("run:{}:project:{}", self.run, self.project)
+    }
+}
+
+/// Errors of the enqueue helpers.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database refused the insert (is the apalis schema migrated?).
+    #[error("enqueueing failed: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The payload could not be encoded.
+    #[error("encoding the job failed: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// What an enqueue did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new job row, with its id.
+    Inserted(String),
+    /// A job with the same idempotency key exists already: nothing was added.
+    AlreadyPresent,
+}
+
+/// Inserts `job` into its queue unless a job with the same idempotency key
+/// exists (then nothing happens and nothing fails). Runs on the caller's
+/// connection or transaction: the job becomes visible when it commits.
+///
+/// # Errors
+/// When the database refuses the insert.
+pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Enqueued, Error> {
+    let payload = serde_json::to_vec(job)?;
+    let id: Option<String> = sqlx::query_scalar(
+        r#"
+        insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at,
+            priority, idempotency_key)
+        values (apalis.generate_ulid(), $1, $2, 'Pending', 0, $3, now(), 0, $4)
+        on conflict (job_type, idempotency_key) do nothing
+        returning id
+        "#,
+    )
+    .bind(J::QUEUE)
+    .bind(payload)
+    .bind(J::MAX_ATTEMPTS)
+    .bind(job.idempotency_key())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(id.map_or(Enqueued::AlreadyPresent, Enqueued::Inserted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_small_stable_json() {
+        let run = Uuid::nil();
+        let job = SyncProjectTasks {
+            run,
+            project: "42".into(),
+            mode: Mode::Full,
+        };
+        let json = serde_json::to_string(&job).unwrap();
+        assert_eq!(
+            json,
+            r#"{"run":"00000000-0000-0000-0000-000000000000","project":"42","mode":"full"}"#
+        );
+        let old: SyncPortfolio = serde_json::from_str(
+            r#"{"run":"00000000-0000-0000-0000-000000000000","portfolio":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.scope, Scope::default());
+        assert_eq!(old.mode, Mode::Incremental);
+    }
+
+    #[test]
+    fn idempotency_keys_name_the_run_and_project() {
+        let run = Uuid::nil();
+        let job = SyncProjectTasks {
+            run,
+            project: "42".into(),
+            mode: Mode::Full,
+        };
+        assert_eq!(job.idempotency_key(), format!("run:{run}:project:42"));
+        assert_ne!(
+            SyncPortfolio::new("1", Scope::default(), Mode::Full).run,
+            run
+        );
+    }
+}
