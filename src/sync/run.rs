@@ -3,7 +3,6 @@
 //! the run. Progress goes to an [`Observer`].
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::{info, instrument, warn};
 use uuid::Uuid;
@@ -18,26 +17,7 @@ use crate::{
     },
 };
 
-/// How a project's tasks are synced.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// Only what changed (today: a crawl with reconciliation, as `full`).
-    #[default]
-    Incremental,
-    /// A full crawl plus reconciliation.
-    Full,
-}
-
-impl Mode {
-    /// The name recorded in `sync_runs.mode`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Incremental => "incremental",
-            Mode::Full => "full",
-        }
-    }
-}
+pub use aegis_jobs::Mode;
 
 /// What to sync.
 #[derive(Debug, Clone, Default)]
