@@ -125,6 +125,16 @@ impl FakeAsana {
         self.state.gate.set_rate_limit(per_minute);
     }
 
+    /// Sets how many GETs a token may have in flight (Asana: 50).
+    pub fn set_max_inflight_gets(&self, max: u32) {
+        self.state.gate.set_max_inflight_gets(max);
+    }
+
+    /// The fault rules in force, in the order they are checked.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state.gate.faults()
+    }
+
     /// Sets the latency added to every API request.
     pub fn set_latency(&self, latency: Duration) {
         self.state.gate.set_latency(latency);
