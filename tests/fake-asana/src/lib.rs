@@ -2,9 +2,9 @@
 //! OpenAPI spec, for aegis's tests, benchmarks and demo.
 
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod gate;
-pub mod events;
 pub mod generate;
 pub mod lookup;
 pub mod mutate;
