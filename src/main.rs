@@ -1,1 +1,30 @@
-fn main() {}
+//! The `aegis` binary: parse the command line, install logging, run the
+//! command, and turn its outcome into an exit code: 0 done, 1 the work
+//! failed, 2 bad usage or configuration (clap's own usage errors included).
+//! Errors are printed once, as one line on stderr.
+
+use std::process::ExitCode;
+
+use aegis::{
+    cli::{self, Args},
+    telemetry,
+};
+use clap::Parser;
+use indicatif::MultiProgress;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let progress = MultiProgress::new();
+    if let Err(err) = telemetry::init(args.log_format, progress.clone()) {
+        eprintln!("error: cannot install logging: {err}");
+        return ExitCode::from(2);
+    }
+    match cli::run(args, progress).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", cli::one_line(&format!("{err:#}")));
+            ExitCode::from(cli::exit_code(&err))
+        }
+    }
+}

@@ -4,6 +4,8 @@
 
 /// Field-by-field comparison of the store with the fake's world.
 mod fidelity;
+/// The `aegis` binary: exit codes, output, config errors, secrecy.
+mod cli;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
 mod helpers;
 /// The store: page upserts, change detection, tombstones, the seed queries.

@@ -1,0 +1,157 @@
+//! The command line as clap sees it: raw flags and subcommands, nothing
+//! checked beyond their shape. [`crate::config`] turns them, with the
+//! environment, into typed configuration.
+//!
+//! [`Command`] is the one place a new subcommand is added (`enqueue`,
+//! `worker`, `queue …` come next); [`SyncScope`] is shared by every command
+//! that starts a sync, so `enqueue sync` takes exactly `sync`'s flags.
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use crate::{sync::Mode, telemetry::LogFormat};
+
+/// The environment a sync reads, shown in `--help`.
+const SYNC_ENV_HELP: &str = "\
+Environment:
+  ASANA_ACCESS_TOKEN         personal access token (required; never printed)
+  ASANA_PORTFOLIO_GID        the portfolio to sync (required, digits)
+  ASANA_BASE_URL             API root (default https://app.asana.com/api/1.0)
+  ASANA_REQUESTS_PER_MINUTE  the token's request budget (default 150)
+  AEGIS_USER_GID             whose assignments set assigned_to_aegis (default: the token's user)
+
+Exit codes: 0 done, 1 the sync failed or some projects failed, 2 bad usage or configuration.";
+
+/// Keeps a local PostgreSQL copy of an Asana portfolio.
+#[derive(Debug, Parser)]
+#[command(name = "aegis", version, about, propagate_version = true)]
+pub struct Args {
+    /// PostgreSQL URL for aegis's tables and the job queue.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+
+    /// How log lines on stderr are written (`RUST_LOG` chooses which).
+    #[arg(long, value_enum, global = true, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// aegis's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update aegis's tables and the job queue's (idempotent).
+    Migrate,
+    /// Sync the portfolio's projects and their tasks now, in this process.
+    #[command(after_help = SYNC_ENV_HELP)]
+    Sync(SyncArgs),
+    /// Freshness and task counts per project, and the last syncs.
+    Status(StatusArgs),
+    /// Sync history: recent runs, or one run's per-project figures.
+    Runs(RunsArgs),
+}
+
+/// What a sync covers and how; shared by every command that starts one.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SyncScope {
+    /// Only the portfolio's projects: no task requests at all.
+    #[arg(long, conflicts_with = "projects")]
+    pub projects_only: bool,
+
+    /// Only this project (gid or exact name); repeat for several.
+    #[arg(long = "project", value_name = "GID|NAME")]
+    pub projects: Vec<String>,
+
+    /// Crawl every task and reconcile (deleted and moved tasks), instead of
+    /// only what changed.
+    #[arg(long)]
+    pub full: bool,
+}
+
+impl SyncScope {
+    /// The sync mode these flags ask for.
+    pub fn mode(&self) -> Mode {
+        if self.full {
+            Mode::Full
+        } else {
+            Mode::Incremental
+        }
+    }
+}
+
+/// `aegis sync`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SyncArgs {
+    /// What to sync.
+    #[command(flatten)]
+    pub scope: SyncScope,
+
+    /// Plain log lines instead of progress bars, even on a terminal.
+    #[arg(long)]
+    pub no_console: bool,
+}
+
+/// `aegis status`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis runs`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct RunsArgs {
+    /// One run's id: show its per-project figures.
+    #[arg(value_name = "ID")]
+    pub id: Option<uuid::Uuid>,
+
+    /// How many recent runs to list.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub limit: i64,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn sync_flags_parse() {
+        let args = Args::try_parse_from([
+            "aegis",
+            "sync",
+            "--project",
+            "Aegis",
+            "--project",
+            "123",
+            "--full",
+        ])
+        .unwrap();
+        let Command::Sync(sync) = args.command else {
+            panic!("not sync")
+        };
+        assert_eq!(sync.scope.projects, ["Aegis", "123"]);
+        assert_eq!(sync.scope.mode(), Mode::Full);
+        assert!(
+            Args::try_parse_from(["aegis", "sync", "--projects-only", "--project", "x"]).is_err()
+        );
+    }
+}

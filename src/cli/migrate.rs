@@ -1,0 +1,44 @@
+//! `aegis migrate`: apalis's queue storage and aegis's tables, created or
+//! brought up to date, reported in one line.
+
+use anyhow::Context as _;
+use sqlx::PgPool;
+
+use super::connect;
+use crate::{config::DatabaseConfig, store};
+
+/// Runs every pending migration and says how many there were.
+pub(super) async fn run(database: &DatabaseConfig) -> anyhow::Result<()> {
+    let pool = connect(database).await?;
+    let before = applied(&pool).await?;
+    store::migrate(&pool)
+        .await
+        .context("migrating the database failed (check that the role may create tables)")?;
+    let after = applied(&pool).await?;
+    let target = database.redacted();
+    match after.saturating_sub(before) {
+        0 => println!("database {target} is up to date (nothing to apply)"),
+        n => println!(
+            "migrated database {target}: queue storage ready, {n} migration{} applied",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+    Ok(())
+}
+
+/// Migrations recorded as applied (aegis's and apalis's share sqlx's table);
+/// 0 on a fresh database.
+async fn applied(pool: &PgPool) -> anyhow::Result<i64> {
+    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+        .fetch_one(pool)
+        .await
+        .context("reading the applied migrations failed")?;
+    if !exists {
+        return Ok(0);
+    }
+    let count = sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
+        .fetch_one(pool)
+        .await
+        .context("reading the applied migrations failed")?;
+    Ok(count)
+}

@@ -1,0 +1,110 @@
+//! What the commands print on stdout: tables (box-drawn on a terminal,
+//! plain ASCII otherwise), JSON for `--json`, and the formatting of times,
+//! durations and a run's figures shared by `sync` and `runs`.
+
+use std::io::{self, IsTerminal};
+
+use chrono::{DateTime, Utc};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::store::runs::{ProjectResult, Run};
+
+/// A table with `header`; columns from `numeric_from` on are right-aligned.
+pub(super) fn table(header: &[&str], numeric_from: usize) -> Table {
+    let mut table = Table::new();
+    if io::stdout().is_terminal() {
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        table.load_style(presets::ASCII_MARKDOWN);
+    }
+    table.set_header(header.to_vec());
+    for column in table.column_iter_mut().skip(numeric_from) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    table
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub(super) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// A timestamp for a table: RFC 3339 to the second, or `never`.
+pub(super) fn when(at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(
+        || "never".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
+/// Milliseconds as seconds with one decimal, e.g. `1.5s`.
+pub(super) fn seconds(ms: i64) -> String {
+    format!("{:.1}s", ms as f64 / 1000.0)
+}
+
+/// The per-project figures of a run, one row per project.
+pub(super) fn project_results(results: &[ProjectResult]) -> Table {
+    let mut table = table(
+        &[
+            "project",
+            "status",
+            "created",
+            "updated",
+            "unchanged",
+            "removed",
+            "deleted",
+            "requests",
+            "429s",
+            "wait",
+        ],
+        2,
+    );
+    for r in results {
+        let t = &r.tasks;
+        table.add_row(vec![
+            r.project_name.clone(),
+            r.status.clone(),
+            t.tasks_created.to_string(),
+            t.tasks_updated.to_string(),
+            t.tasks_unchanged.to_string(),
+            t.tasks_removed.to_string(),
+            t.tasks_deleted.to_string(),
+            r.requests.api_requests.to_string(),
+            r.requests.rate_limited.to_string(),
+            seconds(r.requests.waited_ms),
+        ]);
+    }
+    table
+}
+
+/// A run in one line: id, status, mode, projects, request figures, error.
+pub(super) fn run_line(run: &Run) -> String {
+    let took = run
+        .finished_at
+        .map(|end| seconds((end - run.started_at).num_milliseconds()))
+        .unwrap_or_else(|| "still running".to_owned());
+    let mut line = format!(
+        "run {} {} ({} {}, {took}): projects {} created, {} updated, {} unchanged, {} \
+         removed; {} requests, {} pages, {} 429s, waited {}",
+        run.id,
+        run.status,
+        run.origin,
+        run.mode,
+        run.projects_created,
+        run.projects_updated,
+        run.projects_unchanged,
+        run.projects_removed,
+        run.requests.api_requests,
+        run.requests.pages,
+        run.requests.rate_limited,
+        seconds(run.requests.waited_ms),
+    );
+    if let Some(error) = &run.error {
+        line.push_str(&format!("; error: {}", super::one_line(error)));
+    }
+    line
+}

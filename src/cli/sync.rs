@@ -1,0 +1,108 @@
+//! `aegis sync`: an inline sync. Builds the [`SyncContext`] from validated
+//! config, runs [`run_inline`] with progress bars on a terminal (plain log
+//! lines otherwise), then prints the run's summary read back from the
+//! database, so what is shown is what was recorded.
+//!
+//! Outcomes: done → exit 0; partial or failed → the error, exit 1; an
+//! unknown `--project` → the known projects, exit 2 (bad usage).
+
+use std::io::{self, IsTerminal};
+
+use anyhow::Context as _;
+use chrono::{Duration, Utc};
+use indicatif::MultiProgress;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{args::SyncArgs, connect, output, progress::ConsoleObserver};
+use crate::{
+    asana::AsanaClient,
+    config::{AsanaSettings, ConfigError, DatabaseConfig},
+    store,
+    sync::{self, PlainObserver, SyncContext, SyncOptions, run_inline},
+};
+
+/// Runs the sync `args` ask for and prints its summary.
+pub(super) async fn run(
+    database: &DatabaseConfig,
+    args: &SyncArgs,
+    bars: MultiProgress,
+) -> anyhow::Result<()> {
+    let settings = AsanaSettings::from_env()?;
+    let asana =
+        AsanaClient::new(settings.client_config()).map_err(|e| ConfigError(e.to_string()))?;
+    let ctx = SyncContext {
+        pool: connect(database).await?,
+        asana,
+        portfolio: settings.portfolio.clone(),
+        aegis_user: settings.aegis_user.clone(),
+    };
+    let options = SyncOptions {
+        projects_only: args.scope.projects_only,
+        projects: args.scope.projects.clone(),
+        mode: args.scope.mode(),
+    };
+    let started = Utc::now();
+    let result = if io::stderr().is_terminal() && !args.no_console {
+        let console = ConsoleObserver::new(bars);
+        let result = run_inline(&ctx, &options, &console).await;
+        console.finish();
+        result
+    } else {
+        run_inline(&ctx, &options, &PlainObserver).await
+    };
+    match result {
+        Ok(summary) => print_summary(&ctx.pool, summary.run).await,
+        Err(error @ sync::Error::Partial { .. }) => {
+            let run = partial_run(&ctx, started).await;
+            if let Some(run) = run {
+                print_summary(&ctx.pool, run).await?;
+            }
+            let hint = run.map_or_else(
+                || "see `aegis runs` for details".to_owned(),
+                |id| format!("see `aegis runs {id}` for details"),
+            );
+            Err(anyhow::anyhow!("{error} ({hint})"))
+        }
+        Err(error @ sync::Error::UnknownProjects { .. }) => Err(ConfigError(format!(
+            "{error} (pass --project a gid or an exact name from that list)"
+        ))
+        .into()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Prints the run's per-project table (when it synced any project's tasks)
+/// and its one-line summary.
+async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
+    let run = store::runs::get(pool, id)
+        .await
+        .context("reading the run back failed")?
+        .with_context(|| format!("run {id} is not recorded"))?;
+    let projects = store::runs::projects(pool, id)
+        .await
+        .context("reading the run's projects back failed")?;
+    if !projects.is_empty() {
+        println!("{}", output::project_results(&projects));
+    }
+    println!("{}", output::run_line(&run));
+    Ok(())
+}
+
+/// The run a partial sync recorded: `run_inline` reports a partial run as
+/// an error without its id, so this finds the newest partial inline run of
+/// this portfolio started since this command began (a minute of slack for
+/// the database's clock).
+async fn partial_run(ctx: &SyncContext, started: chrono::DateTime<Utc>) -> Option<Uuid> {
+    let since = started - Duration::minutes(1);
+    let recent = store::runs::recent(&ctx.pool, 20).await.ok()?;
+    recent
+        .into_iter()
+        .find(|r| {
+            r.origin == "inline"
+                && r.status == "partial"
+                && r.portfolio_gid == ctx.portfolio.as_str()
+                && r.started_at >= since
+        })
+        .map(|r| r.id)
+}
