@@ -13,10 +13,10 @@ use crate::store::runs::{ProjectResult, Run};
 /// A table with `header`; columns from `numeric_from` on are right-aligned.
 pub(super) fn table(header: &[&str], numeric_from: usize) -> Table {
     let mut table = Table::new();
+    // Never wrap cells: a run id or a timestamp split over lines is unreadable.
+    table.set_content_arrangement(ContentArrangement::Disabled);
     if io::stdout().is_terminal() {
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_style(presets::UTF8_FULL_CONDENSED);
     } else {
         table.load_style(presets::ASCII_MARKDOWN);
     }

@@ -68,6 +68,9 @@ pub(super) async fn run(
             "{error} (pass --project a gid or an exact name from that list)"
         ))
         .into()),
+        Err(error @ sync::Error::Store(_)) => Err(anyhow::anyhow!(
+            "{error} (check the database; has `aegis migrate` run?)"
+        )),
         Err(error) => Err(error.into()),
     }
 }

@@ -5,7 +5,10 @@
 
 use std::process::Output;
 
-use fake_asana::{Config, FakeAsana};
+use fake_asana::{
+    Config, FakeAsana,
+    faults::{FaultKind, FaultRule},
+};
 use reqwest::Url;
 use sqlx::PgPool;
 
@@ -211,6 +214,46 @@ async fn project_by_name_or_gid_touches_only_that_project(pool: PgPool) {
     };
     assert!(mentions(&triptic), "{log:?}");
     assert!(!mentions(&aegis_gid), "{log:?}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_partial_sync_exits_1_with_the_summary_and_the_run_to_inspect(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    let fake = fake().await;
+    let env = sync_env(&pool, &fake);
+    let run = aegis(&env, &["sync", "--no-console", "--projects-only"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    fake.add_fault(FaultRule {
+        route: "/tasks".into(),
+        query_contains: Some(format!("project={}", project_gid(&pool, "Triptic").await)),
+        fault: FaultKind::Status {
+            code: 403,
+            message: "Forbidden".into(),
+        },
+        times: None,
+        probability: None,
+    });
+    let run = aegis(&env, &["sync", "--no-console"]).await;
+    assert_eq!(run.code, Some(1), "{}", run.both());
+    let failed = run.stdout.lines().find(|l| l.contains("Triptic"));
+    assert!(
+        failed.is_some_and(|l| l.contains("failed")),
+        "{}",
+        run.stdout
+    );
+    let error = error_line(&run);
+    assert!(
+        error.starts_with("error: 1 of 3 project(s) failed: Triptic"),
+        "{error}"
+    );
+    let id: String = sqlx::query_scalar("select id::text from sync_runs where status = 'partial'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        error.ends_with(&format!("(see `aegis runs {id}` for details)")),
+        "{error}"
+    );
 }
 
 #[sqlx::test(migrations = false)]
