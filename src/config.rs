@@ -188,8 +188,10 @@ fn requests_per_minute(raw: Option<String>) -> Result<NonZeroU32, ConfigError> {
 /// `url` with its password (in the user-info part or a `password=` query
 /// parameter) replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    let Ok(mut parsed) = Url::parse(url) else {
-        return redact_unparsed(url);
+    let mut parsed = match Url::parse(url) {
+        // `scheme:user:pw@host` parses as a path, with no password to find.
+        Ok(parsed) if !parsed.cannot_be_a_base() => parsed,
+        _ => return redact_unparsed(url),
     };
     if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
         return redact_unparsed(url);

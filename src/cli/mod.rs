@@ -15,7 +15,10 @@ mod status;
 mod sync;
 
 use indicatif::MultiProgress;
-use sqlx::{PgPool, postgres::PgPoolOptions};
+use sqlx::{
+    Connection as _, PgConnection, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
 
 pub use args::{Args, Command};
 
@@ -47,26 +50,46 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 }
 
 /// Connects to the database, giving up after [`DATABASE_CONNECT_TIMEOUT`].
+/// One connection is opened first, so a failure reports its real cause
+/// (refused, unknown host, authentication) instead of a pool timeout.
 ///
 /// # Errors
 /// A [`ConfigError`] naming the URL without its password: an unreachable or
 /// refusing database is something to fix in `DATABASE_URL` or the server
 /// before any work can start.
 pub async fn connect(database: &DatabaseConfig) -> anyhow::Result<PgPool> {
-    let pool = PgPoolOptions::new()
+    let unreachable = |cause: String| {
+        ConfigError(format!(
+            "cannot connect to the database at {}: {} (check DATABASE_URL and that PostgreSQL \
+             is running)",
+            database.redacted(),
+            one_line(&cause),
+        ))
+    };
+    let options: PgConnectOptions = database
+        .url()
+        .parse()
+        .map_err(|e: sqlx::Error| unreachable(e.to_string()))?;
+    match tokio::time::timeout(
+        DATABASE_CONNECT_TIMEOUT,
+        PgConnection::connect_with(&options),
+    )
+    .await
+    {
+        Ok(Ok(probe)) => probe
+            .close()
+            .await
+            .map_err(|e| unreachable(e.to_string()))?,
+        Ok(Err(e)) => return Err(unreachable(e.to_string()).into()),
+        Err(_) => {
+            let waited = DATABASE_CONNECT_TIMEOUT.as_secs();
+            return Err(unreachable(format!("no answer within {waited} s")).into());
+        }
+    }
+    Ok(PgPoolOptions::new()
         .max_connections(5)
         .acquire_timeout(DATABASE_CONNECT_TIMEOUT)
-        .connect(database.url())
-        .await
-        .map_err(|e| {
-            ConfigError(format!(
-                "cannot connect to the database at {}: {} (check DATABASE_URL and that \
-                 PostgreSQL is running)",
-                database.redacted(),
-                one_line(&e.to_string()),
-            ))
-        })?;
-    Ok(pool)
+        .connect_lazy_with(options))
 }
 
 /// `text` on one line: newlines and runs of spaces become single spaces.

@@ -109,6 +109,7 @@ fn redaction_hides_passwords_in_every_shape() {
         ),
         ("postgres://u:p%40ss@db/x", "postgres://u:***@db/x"),
         ("not a url:hunter2@db", "***@db"),
+        ("postgres:u:hunter2@db/x", "***@db/x"),
         ("://u:hunter2@db/x", "://***@db/x"),
     ];
     for (url, expected) in cases {
