@@ -5,3 +5,4 @@ pub mod config;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod budget;

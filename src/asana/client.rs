@@ -1,5 +1,6 @@
 //! `AsanaClient` and its single request chokepoint, [`AsanaClient::get`]:
-//! admission (in-flight cap, 429 pause, rate budget), send with the bearer
+//! admission (in-flight cap, 429 pause, rate budget — local or shared by
+//! every process of the token), send with the bearer
 //! token, classify, retry honouring `Retry-After`, decode with field paths.
 //! Every Asana request of aegis goes through it.
 
@@ -22,7 +23,10 @@ use serde::{Deserialize, de::DeserializeOwned};
 use tracing::{instrument, warn};
 
 use super::{
-    AsanaConfig, ClientStats, Error, Result, Target, error::from_response, limit::Limiter, retry,
+    AsanaConfig, ClientStats, Error, Result, Target,
+    error::from_response,
+    limit::{Limiter, Refused},
+    retry,
     stats::Recorder,
 };
 
@@ -75,7 +79,12 @@ impl AsanaClient {
             .timeout(config.request_timeout)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let limiter = Limiter::new(config.requests_per_minute, config.max_in_flight);
+        let limiter = Limiter::new(
+            config.requests_per_minute,
+            config.max_in_flight,
+            &config.budget,
+            config.max_retry_wait,
+        );
         let inner = Inner {
             http,
             config,
@@ -176,7 +185,12 @@ impl AsanaClient {
 
     /// One attempt: admit, send, read the body, classify, decode.
     async fn attempt<T: DeserializeOwned>(&self, target: &Target, url: &Url) -> Result<T> {
-        let permit = self.inner.limiter.admit(&self.stats).await;
+        let permit = self
+            .inner
+            .limiter
+            .admit(&self.stats)
+            .await
+            .map_err(|refused| refused_error(target, refused))?;
         self.stats.request();
         let response = self.inner.http.get(url.clone()).send().await;
         let response = response.map_err(|e| transport_error(target, e))?;
@@ -190,11 +204,16 @@ impl AsanaClient {
         };
         drop(permit);
         if !status.is_success() {
-            return Err(self.classify(target, status, &headers, &body));
+            let error = self.classify(target, status, &headers, &body);
+            if let Some(wait) = error.retry_after() {
+                self.inner.limiter.pause(wait).await;
+            }
+            return Err(error);
         }
         decode(target, &body)
     }
 
+    /// Turns a response's status into an [`Error`], counting 429s.
     fn classify(
         &self,
         target: &Target,
@@ -206,9 +225,6 @@ impl AsanaClient {
         let error = from_response(target.clone(), status, headers, body, rpm);
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.stats.rate_limited();
-        }
-        if let Some(wait) = error.retry_after() {
-            self.inner.limiter.pause_for(wait);
         }
         error
     }
@@ -226,6 +242,17 @@ impl AsanaClient {
                 warn!(asana.change = %value, "Asana announced an API change that affects aegis's requests");
             }
         }
+    }
+}
+
+fn refused_error(target: &Target, refused: Refused) -> Error {
+    let target = target.clone();
+    match refused {
+        Refused::Unreachable(source) => Error::BudgetUnavailable { target, source },
+        Refused::Later(retry_after) => Error::BudgetPaused {
+            target,
+            retry_after,
+        },
     }
 }
 
@@ -286,5 +313,7 @@ impl fmt::Debug for AsanaClient {
     }
 }
 
+#[cfg(test)]
+mod budget_tests;
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,8 @@ use std::{fmt, num::NonZeroU32, time::Duration};
 use reqwest::Url;
 use secrecy::SecretString;
 
+use super::Budget;
+
 /// Asana's production API root.
 pub const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
 
@@ -17,8 +19,15 @@ pub struct AsanaConfig {
     /// Personal access token, sent as `Authorization: Bearer …` and nowhere else.
     pub token: SecretString,
     /// Requests per minute this client may send (Asana: 150 free, 1500 paid).
+    /// With [`Budget::Shared`] the shared budget enforces its own rate (built
+    /// from the same setting); this one then only names it in 429 messages.
     pub requests_per_minute: NonZeroU32,
-    /// Requests in flight at once (Asana rejects more than 50 concurrent reads).
+    /// Where the requests-per-minute budget lives: this process
+    /// ([`Budget::Local`], the default) or every process of the token
+    /// ([`Budget::Shared`]; see `aegis::budget`).
+    pub budget: Budget,
+    /// Requests in flight at once, per process (Asana rejects more than 50
+    /// concurrent reads per token: keep this × worker processes under 50).
     pub max_in_flight: usize,
     /// Timeout for establishing a connection.
     pub connect_timeout: Duration,
@@ -40,14 +49,15 @@ pub struct AsanaConfig {
 }
 
 impl AsanaConfig {
-    /// A config with the defaults: 150 requests/minute (Asana's free tier),
-    /// 10 in flight, 10 s connect and 60 s request timeouts, 5 attempts,
+    /// A config with the defaults: 150 requests/minute (Asana's free tier)
+    /// in a local budget, 10 in flight, 10 s connect and 60 s request timeouts, 5 attempts,
     /// backoff from 1 s up to 60 s, `Retry-After` slept up to 120 s.
     pub fn new(base_url: Url, token: SecretString) -> Self {
         Self {
             base_url,
             token,
             requests_per_minute: NonZeroU32::new(150).unwrap_or(NonZeroU32::MIN),
+            budget: Budget::Local,
             max_in_flight: 10,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
@@ -65,6 +75,7 @@ impl fmt::Debug for AsanaConfig {
             .field("base_url", &self.base_url.as_str())
             .field("token", &"[redacted]")
             .field("requests_per_minute", &self.requests_per_minute)
+            .field("budget", &self.budget)
             .field("max_in_flight", &self.max_in_flight)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)

@@ -1,7 +1,8 @@
 //! `asana::Error`: every way a request can fail, classified once into
 //! retryable (429, 500/502/503/504, timeouts, connection errors, truncated
-//! bodies) and fatal (400, 401, 402, 403, 404, 451, bodies that do not fit the
-//! schema), with messages that say what to do.
+//! bodies, a shared rate budget that is unreachable or paused) and fatal
+//! (400, 401, 402, 403, 404, 451, bodies that do not fit the schema), with
+//! messages that say what to do.
 
 use std::{
     fmt,
@@ -198,6 +199,30 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The shared rate budget could not be reached (its database is down or
+    /// refuses): the request was not sent rather than sent unbudgeted.
+    #[error(
+        "could not book a slot for {target} in the shared Asana rate budget: check that the database (DATABASE_URL) is reachable; the request was not sent"
+    )]
+    BudgetUnavailable {
+        /// What was asked for.
+        target: Target,
+        /// Why the budget could not be reached.
+        #[source]
+        source: BoxError,
+    },
+    /// The shared rate budget has no slot for a while: a 429 seen by a
+    /// process of this token paused them all, or many requests queue ahead.
+    #[error(
+        "the shared Asana rate budget has no slot for {target} for {}s (a 429 paused every worker of this token, or the budget is booked ahead): try again then",
+        .retry_after.as_secs_f64().ceil()
+    )]
+    BudgetPaused {
+        /// What was asked for.
+        target: Target,
+        /// How long until the next slot.
+        retry_after: Duration,
+    },
     /// The client configuration is unusable.
     #[error("invalid Asana client configuration: {0}")]
     Config(String),
@@ -234,7 +259,9 @@ impl Error {
             | Self::Server { .. }
             | Self::Timeout { .. }
             | Self::Transport { .. }
-            | Self::Truncated { .. } => true,
+            | Self::Truncated { .. }
+            | Self::BudgetUnavailable { .. }
+            | Self::BudgetPaused { .. } => true,
             Self::GaveUp { last, .. } => last.is_retryable(),
             _ => false,
         }
@@ -246,6 +273,7 @@ impl Error {
             Self::RateLimited { retry_after, .. } | Self::Server { retry_after, .. } => {
                 *retry_after
             }
+            Self::BudgetPaused { retry_after, .. } => Some(*retry_after),
             Self::GaveUp { last, .. } => last.retry_after(),
             _ => None,
         }

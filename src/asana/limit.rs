@@ -1,8 +1,10 @@
 //! Admission control before each request: a cap on requests in flight, a
 //! pause that every request honours after a 429 (`Retry-After`), and the
-//! requests-per-minute budget (governor).
+//! requests-per-minute budget — either this process's own (governor,
+//! [`Budget::Local`]) or one shared by every process of the token
+//! ([`Budget::Shared`], e.g. `aegis::budget::PgBudget` in Postgres).
 //!
-//! # The budget never exceeds `rpm` in any minute
+//! # The local budget never exceeds `rpm` in any minute
 //!
 //! governor implements GCRA: with an emission interval `T` and a burst `b`, the
 //! most cells any half-open window of length `W` can admit is
@@ -14,19 +16,83 @@
 //! 60 s window `b + (rpm - b + 1) - 1 = rpm` exactly, while a small burst
 //! (`b = clamp(rpm / 30, 1, 5)`) still lets a sync start without waiting.
 //!
-//! The limiter is per client (per process). Several processes sharing one
-//! token must split `ASANA_REQUESTS_PER_MINUTE` between them, or coordinate
-//! through a shared budget outside this module.
+//! The local limiter is per client (per process): N processes on one token
+//! with `Budget::Local` may send N × rpm. Worker fleets use `Budget::Shared`.
+//!
+//! # The shared budget
+//!
+//! Each attempt, once it holds an in-flight permit and no local pause runs,
+//! asks the [`SharedBudget`] for a slot and sleeps until it. The permit is
+//! taken *before* the slot so that the request leaves as soon as its slot
+//! comes (a late departure is jitter the budget must absorb). A wait longer
+//! than `max_retry_wait` is not slept: the request ends with a retryable
+//! error carrying the wait, as a long `Retry-After` does. If a 429 arrives in
+//! this process while a request sleeps towards its slot, that slot lies
+//! inside the pause: the request waits for the pause and books a fresh slot.
+//! An unreachable budget fails the request (retryable); it is never bypassed.
+//!
+//! # Concurrency
+//!
+//! The in-flight cap is per process: `max_in_flight` × processes must stay
+//! under Asana's 50 concurrent GETs per token. The default of 10 allows 4
+//! worker processes per token with headroom (5 at the very most).
 
-use std::{num::NonZeroU32, sync::Mutex, time::Duration};
+use std::{fmt, num::NonZeroU32, sync::Arc, sync::Mutex, time::Duration};
 
+use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::{
     sync::{Semaphore, SemaphorePermit},
     time::Instant,
 };
 
-use super::stats::Recorder;
+use super::{BoxError, stats::Recorder};
+
+/// A requests-per-minute budget shared by every process that uses one Asana
+/// token. Implementations keep their state where all processes see it (aegis:
+/// Postgres, `aegis::budget::PgBudget`) and use one clock for everyone.
+pub trait SharedBudget: fmt::Debug + Send + Sync {
+    /// Books the next request slot of the token and returns how long from now
+    /// the request must wait for it (zero when the slot is now). Slots already
+    /// honour any pause set by [`pause_all`](Self::pause_all).
+    ///
+    /// # Errors
+    /// When the shared state cannot be reached; the request is then not sent.
+    fn reserve(&self) -> BoxFuture<'_, Result<Duration, BoxError>>;
+
+    /// Holds every process's requests until `retry_after` from now (a 429's
+    /// `Retry-After`); never shortens a pause already set. Best effort: an
+    /// implementation logs a failure rather than failing the request.
+    fn pause_all(&self, retry_after: Duration) -> BoxFuture<'_, ()>;
+}
+
+/// Where a client's requests-per-minute budget lives.
+#[derive(Clone, Default)]
+pub enum Budget {
+    /// This client's own governor limiter: right for one process per token.
+    #[default]
+    Local,
+    /// One budget for every process of the token.
+    Shared(Arc<dyn SharedBudget>),
+}
+
+impl fmt::Debug for Budget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Local => f.write_str("Local"),
+            Self::Shared(shared) => f.debug_tuple("Shared").field(shared).finish(),
+        }
+    }
+}
+
+/// Why admission did not let a request go.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// The shared budget could not be reached.
+    Unreachable(BoxError),
+    /// The shared budget's next slot is this far away, beyond `max_retry_wait`.
+    Later(Duration),
+}
 
 /// The burst allowed on top of the steady rate.
 fn burst(rpm: NonZeroU32) -> NonZeroU32 {
@@ -44,44 +110,96 @@ pub(crate) fn quota(rpm: NonZeroU32) -> Quota {
         .allow_burst(burst)
 }
 
+/// The rate gate: this process's governor, or the shared budget.
+enum Pace {
+    Local(DefaultDirectRateLimiter),
+    Shared(Arc<dyn SharedBudget>),
+}
+
 /// Rate, concurrency and 429-pause gates, shared by every clone of a client.
 pub(crate) struct Limiter {
-    rate: DefaultDirectRateLimiter,
+    pace: Pace,
     in_flight: Semaphore,
     paused_until: Mutex<Option<Instant>>,
+    /// Longest wait for a shared slot slept in memory.
+    max_wait: Duration,
 }
 
 impl Limiter {
-    pub(crate) fn new(rpm: NonZeroU32, max_in_flight: usize) -> Self {
+    pub(crate) fn new(
+        rpm: NonZeroU32,
+        max_in_flight: usize,
+        budget: &Budget,
+        max_wait: Duration,
+    ) -> Self {
+        let pace = match budget {
+            Budget::Local => Pace::Local(RateLimiter::direct(quota(rpm))),
+            Budget::Shared(shared) => Pace::Shared(Arc::clone(shared)),
+        };
         Self {
-            rate: RateLimiter::direct(quota(rpm)),
+            pace,
             in_flight: Semaphore::new(max_in_flight.max(1)),
             paused_until: Mutex::new(None),
+            max_wait,
         }
     }
 
     /// Waits for an in-flight slot, for any 429 pause to pass, then for the
     /// rate budget. Hold the permit until the response body is read.
-    pub(crate) async fn admit(&self, stats: &Recorder) -> SemaphorePermit<'_> {
+    pub(crate) async fn admit(&self, stats: &Recorder) -> Result<SemaphorePermit<'_>, Refused> {
         #[allow(clippy::expect_used)]
         let permit = self
             .in_flight
             .acquire()
             .await
             .expect("the in-flight semaphore is never closed");
-        self.wait_for_pause(stats).await;
-        self.rate.until_ready().await;
-        permit
+        loop {
+            self.wait_for_pause(stats).await;
+            let started = Instant::now();
+            match &self.pace {
+                Pace::Local(rate) => {
+                    rate.until_ready().await;
+                    stats.paced(started.elapsed());
+                    return Ok(permit);
+                }
+                Pace::Shared(shared) => {
+                    let wait = shared.reserve().await.map_err(Refused::Unreachable)?;
+                    if wait > self.max_wait {
+                        return Err(Refused::Later(wait));
+                    }
+                    tokio::time::sleep(wait).await;
+                    stats.paced(started.elapsed());
+                    if !self.is_paused() {
+                        return Ok(permit);
+                    }
+                    // A 429 came in while this request slept: its slot lies
+                    // inside the pause. Wait the pause out, book a new slot.
+                }
+            }
+        }
     }
 
-    /// Holds every request of this client until `wait` from now has passed
-    /// (or longer, if a pause already runs past that).
+    /// Holds every request of this client (and, with a shared budget, of
+    /// every process of the token) until `wait` from now has passed, or
+    /// longer if a pause already runs past that.
+    pub(crate) async fn pause(&self, wait: Duration) {
+        self.pause_for(wait);
+        if let Pace::Shared(shared) = &self.pace {
+            shared.pause_all(wait).await;
+        }
+    }
+
+    /// The local half of [`pause`](Self::pause).
     pub(crate) fn pause_for(&self, wait: Duration) {
         let until = Instant::now() + wait;
         let mut paused = self.lock();
         if paused.is_none_or(|current| current < until) {
             *paused = Some(until);
         }
+    }
+
+    fn is_paused(&self) -> bool {
+        self.lock().is_some_and(|until| until > Instant::now())
     }
 
     async fn wait_for_pause(&self, stats: &Recorder) {
@@ -106,50 +224,4 @@ impl Limiter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Most admissions in a 60 s half-open window: b + ceil(60 s / T) - 1.
-    fn worst_minute(rpm: u32) -> u64 {
-        let rpm = NonZeroU32::new(rpm).unwrap();
-        let q = quota(rpm);
-        let period = q.replenish_interval().as_nanos();
-        let b = u128::from(q.burst_size().get());
-        (b + 60_000_000_000_u128.div_ceil(period) - 1) as u64
-    }
-
-    #[test]
-    fn no_minute_exceeds_the_budget() {
-        for rpm in [1, 2, 10, 29, 30, 60, 150, 151, 1500, 10_000] {
-            let worst = worst_minute(rpm);
-            assert!(worst <= u64::from(rpm), "rpm {rpm}: worst minute {worst}");
-            assert!(
-                worst + 1 >= u64::from(rpm),
-                "rpm {rpm}: wastes budget ({worst})"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn admits_a_burst_then_paces() {
-        let limiter = Limiter::new(NonZeroU32::new(150).unwrap(), 10);
-        let stats = Recorder::default();
-        for _ in 0..5 {
-            assert!(limiter.rate.check().is_ok());
-        }
-        assert!(limiter.rate.check().is_err(), "burst of 5 for 150 rpm");
-        drop(limiter.admit(&stats).await);
-    }
-
-    #[tokio::test]
-    async fn a_pause_holds_later_requests() {
-        let limiter = Limiter::new(NonZeroU32::new(6000).unwrap(), 2);
-        let stats = Recorder::default();
-        limiter.pause_for(Duration::from_millis(200));
-        limiter.pause_for(Duration::from_millis(50)); // never shortens
-        let start = std::time::Instant::now();
-        drop(limiter.admit(&stats).await);
-        assert!(start.elapsed() >= Duration::from_millis(190));
-        assert!(stats.snapshot().waited >= Duration::from_millis(150));
-    }
-}
+mod tests;

@@ -2,13 +2,16 @@
 //! limit, in-flight cap, send, classify, retry honouring `Retry-After`,
 //! decode with field paths), paging as streams, and typed resources
 //! (portfolios and their items, projects, tasks, events, users) with explicit
-//! `opt_fields`.
+//! `opt_fields`. The rate limit is the process's own ([`Budget::Local`]) or
+//! one shared by every process of the token ([`Budget::Shared`], a
+//! [`SharedBudget`]; aegis's lives in Postgres, `crate::budget`).
 //!
 //! Retries happen inside the chokepoint for short waits: 429 and 503 wait at
-//! least their `Retry-After` (and pause every other request of the client
-//! until it passes), 5xx, timeouts, connection errors and truncated bodies
-//! back off exponentially with jitter, up to `max_attempts`. A `Retry-After`
-//! longer than `max_retry_wait` is not slept: the error comes back at once and
+//! least their `Retry-After` (and pause every other request of the client,
+//! and of every process sharing its budget, until it passes), 5xx, timeouts,
+//! connection errors and truncated bodies back off exponentially with
+//! jitter, up to `max_attempts`. A `Retry-After` longer than
+//! `max_retry_wait` is not slept: the error comes back at once and
 //! [`Error::retry_after`] tells a job when to run again. Fatal errors (400,
 //! 401, 402, 403, 404, 412, 451, schema mismatches) are never retried.
 //!
@@ -35,6 +38,7 @@ pub use config::{AsanaConfig, DEFAULT_BASE_URL};
 pub use error::{BoxError, Error, Result, Target};
 pub use events::{Change, Event, EventResource, Events, EventsResponse};
 pub use gid::{Gid, HasGid, InvalidGid, NamedRef};
+pub use limit::{Budget, SharedBudget};
 pub use page::{MAX_RESTARTS, NextPage, PAGE_LIMIT, Page, items};
 pub use portfolios::{PORTFOLIO_FIELDS, Portfolio, PortfolioItem, PortfolioProject};
 pub use projects::{PROJECT_FIELDS, Project};

@@ -1,6 +1,7 @@
 //! Request accounting for `sync_runs`: how many requests a client sent, how
-//! many 429s it saw, how long it waited for `Retry-After` or backoff, and how
-//! many pages it read. Cheap atomics, shared by clones of a client.
+//! many 429s it saw, how long it waited for `Retry-After` or backoff, how long
+//! the rate budget held it back, and how many pages it read. Cheap atomics,
+//! shared by clones of a client.
 
 use std::{
     sync::{
@@ -19,6 +20,7 @@ pub(crate) struct Counters {
     rate_limited: AtomicU64,
     retries: AtomicU64,
     waited_ms: AtomicU64,
+    paced_ms: AtomicU64,
     pages: AtomicU64,
 }
 
@@ -34,6 +36,10 @@ pub struct ClientStats {
     /// Time slept before retries (Retry-After or backoff), and paused by a
     /// 429 seen by another request of the same client.
     pub waited: Duration,
+    /// Time requests waited for the requests-per-minute budget (their slot
+    /// in the shared budget, or the local limiter). Normal pacing, not
+    /// trouble: `waited` is the figure for 429s and failures.
+    pub paced: Duration,
     /// Pages of listings read.
     pub pages: u64,
 }
@@ -46,6 +52,7 @@ impl ClientStats {
             rate_limited: self.rate_limited.saturating_sub(earlier.rate_limited),
             retries: self.retries.saturating_sub(earlier.retries),
             waited: self.waited.saturating_sub(earlier.waited),
+            paced: self.paced.saturating_sub(earlier.paced),
             pages: self.pages.saturating_sub(earlier.pages),
         }
     }
@@ -58,6 +65,7 @@ impl Counters {
             rate_limited: self.rate_limited.load(Relaxed),
             retries: self.retries.load(Relaxed),
             waited: Duration::from_millis(self.waited_ms.load(Relaxed)),
+            paced: Duration::from_millis(self.paced_ms.load(Relaxed)),
             pages: self.pages.load(Relaxed),
         }
     }
@@ -104,6 +112,13 @@ impl Recorder {
         });
     }
 
+    pub(crate) fn paced(&self, wait: Duration) {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.each(|c| {
+            c.paced_ms.fetch_add(ms, Relaxed);
+        });
+    }
+
     pub(crate) fn page(&self) {
         self.each(|c| {
             c.pages.fetch_add(1, Relaxed);
@@ -137,6 +152,7 @@ mod tests {
         run.rate_limited();
         run.retry(Duration::from_millis(1500));
         run.page();
+        run.paced(Duration::from_millis(250));
         assert_eq!(root.snapshot().requests, 2);
         let s = run.snapshot();
         assert_eq!(
@@ -144,6 +160,7 @@ mod tests {
             (1, 1, 1, 1)
         );
         assert_eq!(s.waited, Duration::from_millis(1500));
+        assert_eq!(s.paced, Duration::from_millis(250));
         assert_eq!(root.snapshot().since(&s).requests, 1);
     }
 }

@@ -1,22 +1,23 @@
 //! Test helpers for the client's wiremock tests: a server, a client pointed
 //! at it with millisecond backoff, responders that answer in sequence and
-//! record arrival times, and a tracing capture.
+//! record arrival times, a tracing capture, and a shared budget in memory.
 
 use std::{
     io,
     num::NonZeroU32,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicUsize, Ordering::SeqCst},
+        atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst},
     },
     time::{Duration, Instant},
 };
 
+use futures::future::BoxFuture;
 use secrecy::SecretString;
 use tracing::subscriber::DefaultGuard;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use super::{AsanaClient, AsanaConfig};
+use super::{AsanaClient, AsanaConfig, BoxError, SharedBudget};
 
 /// The token every test client sends.
 pub(crate) const TOKEN: &str = "0/s3cr3t-t0ken-never-logged";
@@ -102,5 +103,69 @@ impl io::Write for Logs {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// A [`SharedBudget`] in memory, for tests of the seam: GCRA slots `interval`
+/// apart, pauses, a switch that makes it unreachable, and what it was asked.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryBudget {
+    pub(crate) interval: Duration,
+    pub(crate) unreachable: AtomicBool,
+    state: Mutex<MemoryState>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    next_slot: Option<Instant>,
+    paused_until: Option<Instant>,
+    reserved: usize,
+    pauses: Vec<Duration>,
+}
+
+impl MemoryBudget {
+    pub(crate) fn new(interval: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            interval,
+            ..Self::default()
+        })
+    }
+
+    /// Slots booked so far.
+    pub(crate) fn reserved(&self) -> usize {
+        self.state.lock().unwrap().reserved
+    }
+
+    /// Pauses asked for so far.
+    pub(crate) fn pauses(&self) -> Vec<Duration> {
+        self.state.lock().unwrap().pauses.clone()
+    }
+}
+
+impl SharedBudget for MemoryBudget {
+    fn reserve(&self) -> BoxFuture<'_, Result<Duration, BoxError>> {
+        Box::pin(async move {
+            if self.unreachable.load(SeqCst) {
+                return Err("connection refused".into());
+            }
+            let mut state = self.state.lock().unwrap();
+            let now = Instant::now();
+            let slot = [state.next_slot, state.paused_until]
+                .into_iter()
+                .flatten()
+                .fold(now, Instant::max);
+            state.next_slot = Some(slot + self.interval);
+            state.reserved += 1;
+            Ok(slot - now)
+        })
+    }
+
+    fn pause_all(&self, retry_after: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let mut state = self.state.lock().unwrap();
+            let until = Instant::now() + retry_after;
+            state.paused_until = state.paused_until.max(Some(until));
+            state.pauses.push(retry_after);
+        })
     }
 }

@@ -12,3 +12,5 @@ mod helpers;
 mod store;
 /// Inline syncs against the fake: fidelity, idempotence, selection, faults.
 mod sync;
+/// The shared Asana rate budget across clients.
+mod budget;
