@@ -9,7 +9,7 @@
 use std::io::{self, IsTerminal};
 
 use anyhow::Context as _;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use indicatif::MultiProgress;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -51,10 +51,20 @@ pub(super) async fn run(
     } else {
         run_inline(&ctx, &options, &PlainObserver).await
     };
+    report(&ctx, started, result).await
+}
+
+/// Prints the summary of the run `result` ended, and turns a failure into
+/// the error `main` prints (a [`ConfigError`] for an unknown `--project`).
+async fn report(
+    ctx: &SyncContext,
+    started: DateTime<Utc>,
+    result: sync::Result<sync::RunSummary>,
+) -> anyhow::Result<()> {
     match result {
         Ok(summary) => print_summary(&ctx.pool, summary.run).await,
         Err(error @ sync::Error::Partial { .. }) => {
-            let run = partial_run(&ctx, started).await;
+            let run = partial_run(ctx, started).await;
             if let Some(run) = run {
                 print_summary(&ctx.pool, run).await?;
             }
@@ -96,7 +106,7 @@ async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
 /// an error without its id, so this finds the newest partial inline run of
 /// this portfolio started since this command began (a minute of slack for
 /// the database's clock).
-async fn partial_run(ctx: &SyncContext, started: chrono::DateTime<Utc>) -> Option<Uuid> {
+async fn partial_run(ctx: &SyncContext, started: DateTime<Utc>) -> Option<Uuid> {
     let since = started - Duration::minutes(1);
     let recent = store::runs::recent(&ctx.pool, 20).await.ok()?;
     recent
