@@ -2,6 +2,7 @@
 pub mod asana;
 pub mod cli;
 pub mod config;
+pub mod queue;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

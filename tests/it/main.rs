@@ -12,5 +12,7 @@ mod helpers;
 mod store;
 /// Inline syncs against the fake: fidelity, idempotence, selection, faults.
 mod sync;
+/// Queue inspection and administration over a real apalis schema.
+mod queue;
 /// The shared Asana rate budget across clients.
 mod budget;

@@ -1,0 +1,110 @@
+//! `aegis queue retry` and `purge`: re-queueing dead jobs, deleting old
+//! finished jobs and stale worker rows.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::PgExecutor;
+
+use super::{ALL, JobState, Result, kinds};
+
+/// What [`retry`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "state", rename_all = "snake_case")]
+pub enum RetryOutcome {
+    /// The dead job is pending again with its attempts reset.
+    Retried,
+    /// The job is not dead (only dead jobs are retried); its state.
+    NotDead(JobState),
+    /// No job of aegis's queues has that id.
+    NotFound,
+}
+
+/// Brings a dead job back: `Pending`, attempts 0, runnable now, lock
+/// cleared, `done_at` cleared (payload, idempotency key and last result
+/// kept). Jobs in any other state are left alone. Reopening the job's run is
+/// the caller's part (see `sync`).
+///
+/// # Errors
+/// When the query fails.
+pub async fn retry(db: impl PgExecutor<'_>, id: &str) -> Result<RetryOutcome> {
+    let row: Option<RetryRow> = sqlx::query_as(concat!(
+        "with target as (select j.id, ",
+        state_j!(),
+        " as state from apalis.jobs j where j.job_type = any($1) and j.id = $2), ",
+        "requeued as (",
+        requeue_dead!("and j.id in (select id from target)"),
+        ") select t.state, exists (select 1 from requeued) as retried from target t"
+    ))
+    .bind(&ALL[..])
+    .bind(id.trim())
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        None => RetryOutcome::NotFound,
+        Some(RetryRow { retried: true, .. }) => RetryOutcome::Retried,
+        Some(RetryRow { state, .. }) => RetryOutcome::NotDead(state),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct RetryRow {
+    /// The state before the retry.
+    #[sqlx(try_from = "String")]
+    state: JobState,
+    retried: bool,
+}
+
+/// Brings back every dead job of aegis's queues (or of one kind) as
+/// [`retry`] does; returns their ids, sorted, so the caller can reopen
+/// their runs.
+///
+/// # Errors
+/// [`UnknownKind`](super::Error::UnknownKind) for a kind that is not aegis's; when the query fails.
+pub async fn retry_all_dead(db: impl PgExecutor<'_>, kind: Option<&str>) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = sqlx::query_scalar(requeue_dead!(""))
+        .bind(kinds(kind)?)
+        .fetch_all(db)
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// What a purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeReport {
+    /// `Done` jobs deleted.
+    pub jobs: u64,
+    /// Stale worker rows deleted.
+    pub workers: u64,
+}
+
+/// Deletes, in one statement, the `Done` jobs of aegis's queues that
+/// finished more than `age` ago, and the rows of aegis's workers not seen for
+/// `age` that no remaining job references (`lock_by`). Dead, pending and
+/// running jobs are never deleted.
+///
+/// # Errors
+/// When the query fails.
+pub async fn purge_done_older_than(db: impl PgExecutor<'_>, age: Duration) -> Result<PurgeReport> {
+    let (jobs, workers): (i64, i64) = sqlx::query_as(concat!(
+        "with cutoff as (select now() - make_interval(secs => $2) as at), ",
+        "purged as (delete from apalis.jobs j using cutoff ",
+        "where j.job_type = any($1) and j.status = 'Done' and j.done_at < cutoff.at ",
+        "returning j.id), ",
+        "stale as (delete from apalis.workers w using cutoff ",
+        "where w.worker_type = any($1) and w.last_seen < cutoff.at and not exists (",
+        "select 1 from apalis.jobs j where j.lock_by = w.id ",
+        "and not exists (select 1 from purged p where p.id = j.id)) ",
+        "returning w.id) ",
+        "select (select count(*) from purged), (select count(*) from stale)"
+    ))
+    .bind(&ALL[..])
+    .bind(age.as_secs_f64())
+    .fetch_one(db)
+    .await?;
+    Ok(PurgeReport {
+        jobs: u64::try_from(jobs).unwrap_or_default(),
+        workers: u64::try_from(workers).unwrap_or_default(),
+    })
+}

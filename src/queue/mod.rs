@@ -1,0 +1,159 @@
+//! Queue inspection and administration over apalis's Postgres storage
+//! (`apalis.jobs`, `apalis.workers`): per-kind stats, job listings and
+//! details, re-queueing dead jobs, and purging finished jobs and stale worker
+//! rows. Backs `aegis queue stats | list | show | retry | purge`; every
+//! returned type is `Serialize` for `--json`.
+//!
+//! Only aegis's queues ([`aegis_jobs::queue::ALL`]) are read or changed, so
+//! aegis can share the `apalis` schema with a host application's own queues.
+//! A job's *kind* is its queue name; [`kind`] also accepts it without the
+//! `aegis.` prefix (`sync-project-tasks`).
+//!
+//! # Job states
+//!
+//! apalis records a raw `status` (`Pending | Queued | Running | Done | Failed
+//! | Killed`); aegis derives one [`JobState`] from the row, evaluated at the
+//! statement's `now()`, in this order:
+//!
+//! | state | row |
+//! |---|---|
+//! | `running` | `Running` |
+//! | `done` | `Done` |
+//! | `dead` | `Killed` (fatal error), or `Failed` with `attempts >= max_attempts` |
+//! | `retrying` | `Failed` with `attempts < max_attempts`: fetched again once `run_at` (the persisted backoff) passes |
+//! | `scheduled` | `Pending` with `run_at > now()`: not runnable yet |
+//! | `pending` | `Pending` with `run_at <= now()` (runnable now, whatever its `attempts`: a rescued orphan or a job returned at shutdown is pending again), or `Queued` (claimed into a worker's buffer, not started; `lock_by` names the worker) |
+//!
+//! A pending job's age is `now() - run_at`: how long it has been runnable.
+
+use aegis_jobs::queue::ALL;
+
+// The SQL fragments come first: `macro_rules!` are visible only below them.
+/// SQL: true when the `apalis.jobs` row aliased `j` is dead.
+macro_rules! dead_j {
+    () => {
+        "(j.status = 'Killed' or (j.status = 'Failed' and j.attempts >= j.max_attempts))"
+    };
+}
+
+/// SQL: the [`JobState`] name of the `apalis.jobs` row aliased `j`.
+macro_rules! state_j {
+    () => {
+        concat!(
+            "(case when j.status = 'Running' then 'running' ",
+            "when j.status = 'Done' then 'done' ",
+            "when ",
+            dead_j!(),
+            " then 'dead' ",
+            "when j.status = 'Failed' then 'retrying' ",
+            "when j.status = 'Pending' and j.run_at > now() then 'scheduled' ",
+            "else 'pending' end)"
+        )
+    };
+}
+
+/// SQL: the job rows of the queues in `$1`, as `s`, followed by `$tail`.
+macro_rules! select_jobs {
+    ($tail:literal) => {
+        concat!(
+            "select * from (select j.id, j.job_type as kind, ",
+            state_j!(),
+            " as state, j.status, j.attempts, j.max_attempts, ",
+            "coalesce(j.priority, 0) as priority, j.run_at, j.lock_by, j.lock_at, j.done_at, ",
+            "j.idempotency_key, j.job as payload, j.last_result ",
+            "from apalis.jobs j where j.job_type = any($1)) s ",
+            $tail
+        )
+    };
+}
+
+/// SQL: the re-queue of dead `apalis.jobs` rows aliased `j`, in the queues
+/// in `$1`, that also match `$filter`.
+macro_rules! requeue_dead {
+    ($filter:literal) => {
+        concat!(
+            "update apalis.jobs j set status = 'Pending', attempts = 0, run_at = now(), ",
+            "lock_by = null, lock_at = null, done_at = null ",
+            "where j.job_type = any($1) and ",
+            dead_j!(),
+            " ",
+            $filter,
+            " returning j.id"
+        )
+    };
+}
+
+mod admin;
+mod jobs;
+mod state;
+mod stats;
+
+pub use admin::{PurgeReport, RetryOutcome, purge_done_older_than, retry, retry_all_dead};
+pub use jobs::{JobDetail, JobSummary, PayloadSummary, list, show};
+pub use state::{JobState, ParseJobStateError};
+pub use stats::{QueueStats, stats};
+
+/// Errors of queue inspection and administration.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The `apalis` schema is missing.
+    #[error("the job queue tables do not exist: run `aegis migrate` first")]
+    NotMigrated,
+    /// A query failed.
+    #[error("queue database error: {0}")]
+    Database(sqlx::Error),
+    /// A job kind that is not one of aegis's queues.
+    #[error("unknown job kind {0:?}: expected sync-portfolio or sync-project-tasks")]
+    UnknownKind(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        // 42P01 undefined_table, 3F000 invalid_schema_name.
+        let missing = e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "42P01" || c == "3F000");
+        if missing {
+            Error::NotMigrated
+        } else {
+            Error::Database(e)
+        }
+    }
+}
+
+/// The queue module's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The queue name of a job kind: a full queue name (`aegis.sync-portfolio`)
+/// or the same without its `aegis.` prefix.
+///
+/// # Errors
+/// [`Error::UnknownKind`] when it names none of aegis's queues.
+pub fn kind(name: &str) -> Result<&'static str> {
+    let name = name.trim();
+    ALL.into_iter()
+        .find(|q| *q == name || q.strip_prefix("aegis.") == Some(name))
+        .ok_or_else(|| Error::UnknownKind(name.to_owned()))
+}
+
+/// The queues a filter covers: one kind, or all of aegis's.
+fn kinds(filter: Option<&str>) -> Result<Vec<&'static str>> {
+    match filter {
+        Some(name) => Ok(vec![kind(name)?]),
+        None => Ok(ALL.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_accept_queue_names_with_or_without_prefix() {
+        use aegis_jobs::queue::{SYNC_PORTFOLIO, SYNC_PROJECT_TASKS};
+        assert_eq!(kind("sync-portfolio").unwrap(), SYNC_PORTFOLIO);
+        assert_eq!(kind(SYNC_PROJECT_TASKS).unwrap(), SYNC_PROJECT_TASKS);
+        assert!(matches!(kind("other"), Err(Error::UnknownKind(k)) if k == "other"));
+    }
+}

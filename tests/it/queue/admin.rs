@@ -1,0 +1,154 @@
+//! `aegis queue retry | purge`: only dead jobs come back; purging keeps
+//! what is recent, dead or referenced.
+
+use std::time::Duration;
+
+use aegis::queue::{self, Error, JobState, PurgeReport, RetryOutcome};
+use aegis_jobs::queue::{SYNC_PORTFOLIO, SYNC_PROJECT_TASKS};
+use sqlx::PgPool;
+
+use super::*;
+use crate::helpers::migrated;
+
+#[sqlx::test(migrations = false)]
+async fn retry_revives_dead_jobs(pool: PgPool) {
+    migrated(&pool).await;
+    worker(&pool, "w1", SYNC_PROJECT_TASKS, 0.0).await;
+    let (dead, _) = project_job(&pool, "42").await;
+    put(&pool, &dead, Row::exhausted().locked_by("w1")).await;
+    let (killed, _) = portfolio_job(&pool).await;
+    put(&pool, &killed, Row::killed()).await;
+
+    assert_eq!(
+        queue::retry(&pool, &dead).await.unwrap(),
+        RetryOutcome::Retried
+    );
+    let d = queue::show(&pool, &dead).await.unwrap().unwrap();
+    assert_eq!(
+        (d.state, d.status.as_str(), d.attempts),
+        (JobState::Pending, "Pending", 0)
+    );
+    assert!(d.run_at <= chrono::Utc::now());
+    assert_eq!((d.lock_by, d.lock_at, d.done_at), (None, None, None));
+    assert_eq!(
+        d.last_error.as_deref(),
+        Some("HTTP 500 from Asana"),
+        "history kept"
+    );
+    assert_eq!(
+        queue::retry(&pool, &killed).await.unwrap(),
+        RetryOutcome::Retried
+    );
+    let pending = RetryOutcome::NotDead(JobState::Pending);
+    assert_eq!(queue::retry(&pool, &dead).await.unwrap(), pending, "once");
+}
+
+#[sqlx::test(migrations = false)]
+async fn retry_refuses_jobs_that_are_not_dead(pool: PgPool) {
+    migrated(&pool).await;
+    worker(&pool, "w1", SYNC_PROJECT_TASKS, 0.0).await;
+    for (row, state) in [
+        (Row::retrying(), JobState::Retrying),
+        (Row::running("w1"), JobState::Running),
+        (Row::done(0.0), JobState::Done),
+        (Row::scheduled(), JobState::Scheduled),
+    ] {
+        let (id, _) = project_job(&pool, "43").await;
+        put(&pool, &id, row).await;
+        let outcome = queue::retry(&pool, &id).await.unwrap();
+        assert_eq!(outcome, RetryOutcome::NotDead(state));
+        assert_eq!(queue::show(&pool, &id).await.unwrap().unwrap().state, state);
+    }
+    assert_eq!(
+        queue::retry(&pool, "nope").await.unwrap(),
+        RetryOutcome::NotFound
+    );
+    host_job(&pool, "host-1").await;
+    put(&pool, "host-1", Row::killed()).await;
+    assert_eq!(
+        queue::retry(&pool, "host-1").await.unwrap(),
+        RetryOutcome::NotFound
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn retry_all_dead_filters_by_kind(pool: PgPool) {
+    migrated(&pool).await;
+    let (a, _) = project_job(&pool, "1").await;
+    put(&pool, &a, Row::exhausted()).await;
+    let (b, _) = project_job(&pool, "2").await;
+    put(&pool, &b, Row::killed()).await;
+    let (retrying, _) = project_job(&pool, "3").await;
+    put(&pool, &retrying, Row::retrying()).await;
+    let (p, _) = portfolio_job(&pool).await;
+    put(&pool, &p, Row::killed()).await;
+    host_job(&pool, "host-1").await;
+    put(&pool, "host-1", Row::killed()).await;
+
+    let revived = queue::retry_all_dead(&pool, Some("sync-project-tasks"))
+        .await
+        .unwrap();
+    assert_eq!(revived, sorted(vec![a.clone(), b.clone()]));
+    let stats = queue::stats(&pool).await.unwrap();
+    assert_eq!(
+        (stats[1].dead, stats[1].pending, stats[1].retrying),
+        (0, 2, 1)
+    );
+    assert_eq!(stats[0].dead, 1, "the portfolio job is still dead");
+
+    assert_eq!(queue::retry_all_dead(&pool, None).await.unwrap(), [p]);
+    assert!(queue::retry_all_dead(&pool, None).await.unwrap().is_empty());
+    let host = ids(&pool, "select status from apalis.jobs where id = 'host-1'").await;
+    assert_eq!(
+        host,
+        ["Killed"],
+        "other applications' queues are not touched"
+    );
+    let err = queue::retry_all_dead(&pool, Some("emails"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownKind(_)), "{err}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn purge_keeps_recent_and_dead_jobs_and_referenced_workers(pool: PgPool) {
+    migrated(&pool).await;
+    for (w, seen_ago) in [("old", 3.0 * DAY), ("busy", 3.0 * DAY), ("dead", 3.0 * DAY)] {
+        worker(&pool, w, SYNC_PROJECT_TASKS, seen_ago).await;
+    }
+    worker(&pool, "idle", SYNC_PORTFOLIO, 3.0 * DAY).await;
+    worker(&pool, "fresh", SYNC_PROJECT_TASKS, 60.0).await;
+    worker(&pool, "host-w", "host.emails", 3.0 * DAY).await;
+    let (old_done, _) = project_job(&pool, "1").await;
+    put(&pool, &old_done, Row::done(2.0 * DAY).locked_by("old")).await;
+    let (recent_done, _) = project_job(&pool, "2").await;
+    put(&pool, &recent_done, Row::done(3600.0).locked_by("busy")).await;
+    let (old_dead, _) = project_job(&pool, "3").await;
+    put(
+        &pool,
+        &old_dead,
+        Row::killed().done_ago(2.0 * DAY).locked_by("dead"),
+    )
+    .await;
+    let (pending, _) = portfolio_job(&pool).await;
+    put(&pool, &pending, Row::pending().runnable_for(2.0 * DAY)).await;
+    host_job(&pool, "host-1").await;
+    put(&pool, "host-1", Row::done(2.0 * DAY).locked_by("host-w")).await;
+
+    let report = queue::purge_done_older_than(&pool, Duration::from_secs(86_400)).await;
+    assert_eq!(
+        report.unwrap(),
+        PurgeReport {
+            jobs: 1,
+            workers: 2
+        }
+    );
+    let jobs = ids(&pool, "select id from apalis.jobs").await;
+    let kept = vec![recent_done, old_dead, pending, "host-1".to_owned()];
+    assert_eq!(sorted(jobs), sorted(kept));
+    let workers = ids(&pool, "select id from apalis.workers order by id").await;
+    assert_eq!(workers, ["busy", "dead", "fresh", "host-w"]);
+
+    let again = queue::purge_done_older_than(&pool, Duration::from_secs(86_400)).await;
+    assert_eq!(again.unwrap(), PurgeReport::default());
+}
