@@ -6,4 +6,5 @@ pub mod queue;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod worker;
 pub mod budget;

@@ -5,6 +5,7 @@
 //! PgConnection` when it runs several statements, so the caller chooses the
 //! transaction. Writes go a page of rows per statement, never a query per row.
 
+pub mod children;
 pub mod projects;
 pub mod runs;
 pub mod state;

@@ -31,7 +31,7 @@ pub struct PortfolioOutcome {
 ///
 /// # Errors
 /// Asana's (e.g. an unknown portfolio: 404) or the database's.
-#[instrument(skip_all, fields(portfolio.gid = %ctx.portfolio), err)]
+#[instrument(skip_all, fields(portfolio.gid = %ctx.portfolio))]
 pub async fn sync_portfolio(ctx: &SyncContext, asana: &AsanaClient) -> Result<PortfolioOutcome> {
     let started = Utc::now();
     let stream = asana.portfolio_projects(&ctx.portfolio);

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, pin_mut};
+use sqlx::PgConnection;
 use tracing::instrument;
 
 use super::{Result, SyncContext, convert::task_row, run::Observer};
@@ -13,22 +14,27 @@ use crate::{
     store::{self, projects::ProjectState, runs::TaskFigures},
 };
 
-/// What a crawl saw and did.
+/// What a crawl saw and did, and the reconciliation it found.
 #[derive(Debug, Default)]
-struct Crawl {
-    figures: TaskFigures,
+pub struct Crawled {
+    /// Figures so far (tombstones and removals are added by [`apply`]).
+    pub figures: TaskFigures,
     /// Tasks with subtasks still to list.
     parents: Vec<Gid>,
     /// Highest `modified_at` seen.
     watermark: Option<DateTime<Utc>>,
+    /// Tasks Asana no longer has (404).
+    deleted: Vec<String>,
+    /// Tasks no longer in this project.
+    removed: Vec<String>,
 }
 
-/// Syncs the tasks and subtasks of `project` and reconciles what left it.
+/// Syncs the tasks and subtasks of `project` and reconciles what left it,
+/// committing the final writes on their own.
 /// `asana` is the caller's client handle (its stats are the caller's).
 ///
 /// # Errors
 /// Asana's or the database's; pages already written stay written.
-#[instrument(skip_all, fields(project.gid = %project.asana_gid, project.name = %project.name), err)]
 pub async fn sync_project_tasks(
     ctx: &SyncContext,
     asana: &AsanaClient,
@@ -36,9 +42,31 @@ pub async fn sync_project_tasks(
     aegis_user: Option<&Gid>,
     observer: &dyn Observer,
 ) -> Result<TaskFigures> {
+    let crawled = crawl_project(ctx, asana, project, aegis_user, observer).await?;
+    let mut tx = ctx.pool.begin().await?;
+    let figures = apply(&mut tx, project, crawled).await?;
+    tx.commit().await?;
+    Ok(figures)
+}
+
+/// Crawls the project's task pages and every subtask level into page
+/// upserts (each page committed as it comes, so a retry redoes little),
+/// then looks up the tasks the crawl did not confirm. Nothing of the
+/// reconciliation is written yet: see [`apply`].
+///
+/// # Errors
+/// Asana's or the database's.
+#[instrument(skip_all, fields(project.gid = %project.asana_gid, project.name = %project.name))]
+pub async fn crawl_project(
+    ctx: &SyncContext,
+    asana: &AsanaClient,
+    project: &ProjectState,
+    aegis_user: Option<&Gid>,
+    observer: &dyn Observer,
+) -> Result<Crawled> {
     let started = Utc::now();
     let gid = Gid::parse(&project.asana_gid).map_err(|e| store::Error::NotFound(e.to_string()))?;
-    let mut crawl = Crawl::default();
+    let mut crawl = Crawled::default();
     let listing = asana.project_tasks(&gid, None);
     crawl_pages(ctx, project, listing, aegis_user, &mut crawl, observer).await?;
     while let Some(parent) = crawl.parents.pop() {
@@ -47,16 +75,28 @@ pub async fn sync_project_tasks(
     }
     store::tasks::link_orphans(&ctx.pool).await?;
     reconcile(ctx, asana, project, aegis_user, started, &mut crawl).await?;
-    store::projects::record_tasks_synced(
-        &ctx.pool,
-        project.id,
-        None,
-        crawl.watermark,
-        true,
-        Utc::now(),
-    )
-    .await?;
-    Ok(crawl.figures)
+    Ok(crawl)
+}
+
+/// The final writes of a project sync, in the caller's transaction:
+/// tombstones, removals, and the project's sync state.
+///
+/// # Errors
+/// The database's.
+pub async fn apply(
+    conn: &mut PgConnection,
+    project: &ProjectState,
+    crawled: Crawled,
+) -> Result<TaskFigures> {
+    let mut figures = crawled.figures;
+    let at = Utc::now();
+    figures.tasks_deleted +=
+        store::tasks::mark_deleted(&mut *conn, &crawled.deleted, at).await? as i32;
+    figures.tasks_removed +=
+        store::tasks::remove_from_project(conn, project.id, &crawled.removed).await? as i32;
+    store::projects::record_tasks_synced(&mut *conn, project.id, None, crawled.watermark, true, at)
+        .await?;
+    Ok(figures)
 }
 
 async fn crawl_pages(
@@ -64,7 +104,7 @@ async fn crawl_pages(
     project: &ProjectState,
     pages: impl Stream<Item = asana::Result<Page<Task>>>,
     aegis_user: Option<&Gid>,
-    crawl: &mut Crawl,
+    crawl: &mut Crawled,
     observer: &dyn Observer,
 ) -> Result<()> {
     pin_mut!(pages);
@@ -81,7 +121,7 @@ async fn write_tasks(
     project: &ProjectState,
     tasks: &[Task],
     aegis_user: Option<&Gid>,
-    crawl: &mut Crawl,
+    crawl: &mut Crawled,
 ) -> Result<()> {
     let rows: Vec<_> = tasks.iter().map(|t| task_row(t, aegis_user)).collect();
     for task in tasks {
@@ -101,7 +141,7 @@ async fn write_tasks(
 }
 
 /// Tasks of the project that the crawl did not confirm: each is fetched;
-/// 404 → tombstone; no longer in the project → membership dropped; still
+/// 404 → to tombstone; no longer in the project → to drop from it; still
 /// there (a listing race) → stored again.
 async fn reconcile(
     ctx: &SyncContext,
@@ -109,7 +149,7 @@ async fn reconcile(
     project: &ProjectState,
     aegis_user: Option<&Gid>,
     since: DateTime<Utc>,
-    crawl: &mut Crawl,
+    crawl: &mut Crawled,
 ) -> Result<()> {
     let candidates = store::tasks::unconfirmed_members(&ctx.pool, project.id, since).await?;
     let (mut deleted, mut removed, mut present) = (Vec::new(), Vec::new(), Vec::new());
@@ -125,12 +165,8 @@ async fn reconcile(
         }
     }
     write_tasks(ctx, project, &present, aegis_user, crawl).await?;
-    let mut tx = ctx.pool.begin().await?;
-    let tombstoned = store::tasks::mark_deleted(&mut *tx, &deleted, Utc::now()).await?;
-    let moved = store::tasks::remove_from_project(&mut tx, project.id, &removed).await?;
-    tx.commit().await?;
-    crawl.figures.tasks_deleted += tombstoned as i32;
-    crawl.figures.tasks_removed += moved as i32;
+    crawl.deleted = deleted;
+    crawl.removed = removed;
     Ok(())
 }
 

@@ -93,7 +93,7 @@ pub struct RunSummary {
 /// The first fatal problem (bad token, unknown portfolio or project, database);
 /// [`Error::Partial`] when some projects failed and the others were synced.
 /// Either way the run is recorded with its status and error.
-#[instrument(skip_all, fields(portfolio.gid = %ctx.portfolio, run.id = tracing::field::Empty), err)]
+#[instrument(skip_all, fields(portfolio.gid = %ctx.portfolio, run.id = tracing::field::Empty))]
 pub async fn run_inline(
     ctx: &SyncContext,
     options: &SyncOptions,
@@ -221,7 +221,7 @@ async fn sync_one(
 
 /// Projects whose tasks are synced: the chosen ones (gid or exact name), or
 /// every project; archived projects never.
-fn select(projects: &[ProjectState], wanted: &[String]) -> Result<Vec<ProjectState>> {
+pub(crate) fn select(projects: &[ProjectState], wanted: &[String]) -> Result<Vec<ProjectState>> {
     let live = projects
         .iter()
         .filter(|p| p.removed_from_portfolio_at.is_none());
@@ -248,7 +248,7 @@ fn select(projects: &[ProjectState], wanted: &[String]) -> Result<Vec<ProjectSta
 
 /// Whose assignments set `assigned_to_aegis`: the configured user, else the
 /// token's own (one request).
-async fn aegis_user(ctx: &SyncContext, asana: &AsanaClient) -> Result<Option<Gid>> {
+pub(crate) async fn aegis_user(ctx: &SyncContext, asana: &AsanaClient) -> Result<Option<Gid>> {
     match &ctx.aegis_user {
         Some(gid) => Ok(Some(gid.clone())),
         None => Ok(Some(asana.me().await?.gid)),

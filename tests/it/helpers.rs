@@ -6,10 +6,13 @@ use std::{num::NonZeroU32, time::Duration};
 use aegis::{
     asana::{AsanaClient, AsanaConfig, Gid},
     sync::{self, PlainObserver, RunSummary, SyncContext, SyncOptions},
+    worker::{self, ProcessEnd, RetryPolicy, WorkerConfig},
 };
+use aegis_jobs::{Mode, Scope, SyncPortfolio};
 use fake_asana::{Config, FakeAsana};
 use secrecy::SecretString;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 /// Runs aegis's real migrations (apalis's storage included) on a test pool.
 pub async fn migrated(pool: &PgPool) {
@@ -29,6 +32,20 @@ pub fn client(fake: &FakeAsana) -> AsanaClient {
     AsanaClient::new(config).expect("client builds")
 }
 
+/// Installs a log subscriber once when `TEST_LOG` is set (silent otherwise).
+pub fn init_test_log() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::new("info,aegis=debug,sqlx=warn");
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 /// A migrated database, a running fake, and a sync context over both.
 pub struct TestApp {
     /// The test's own database.
@@ -42,6 +59,7 @@ pub struct TestApp {
 impl TestApp {
     /// Migrates `pool` and starts a fake Asana from `config`.
     pub async fn new(pool: PgPool, config: Config) -> TestApp {
+        init_test_log();
         migrated(&pool).await;
         let fake = FakeAsana::spawn(config).await.expect("fake asana starts");
         let ctx = SyncContext {
@@ -70,11 +88,56 @@ impl TestApp {
         self.sync(SyncOptions::default()).await
     }
 
+    /// Enqueues a sync run as `aegis enqueue sync` does; returns the run id.
+    pub async fn enqueue(&self, scope: Scope, mode: Mode) -> Uuid {
+        let job = SyncPortfolio::new(self.fake.portfolio_gid.clone(), scope, mode);
+        let mut tx = self.pool.begin().await.expect("begin");
+        let run = sync::jobs::enqueue_sync(&mut tx, &job)
+            .await
+            .expect("enqueue");
+        tx.commit().await.expect("commit");
+        run
+    }
+
+    /// Enqueues a default sync and drains it.
+    pub async fn drain_after_enqueue(&self) -> worker::DrainReport {
+        self.enqueue(Scope::default(), Mode::Incremental).await;
+        self.drain(worker_config()).await
+    }
+
+    /// Runs a worker in this process until the queue is drained.
+    pub async fn drain(&self, config: WorkerConfig) -> worker::DrainReport {
+        let end = worker::run_process(self.ctx.clone(), config, true, Duration::from_secs(10))
+            .await
+            .expect("worker runs");
+        match end {
+            ProcessEnd::Drained(report) => report,
+            ProcessEnd::Stopped => panic!("the worker was stopped, not drained"),
+        }
+    }
+
     /// A count from a SQL query returning one bigint.
     pub async fn count(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.pool)
             .await
             .expect("count query")
+    }
+}
+
+/// A worker configuration for tests: fast polling and retries.
+pub fn worker_config() -> WorkerConfig {
+    WorkerConfig {
+        concurrency: 4,
+        policy: RetryPolicy {
+            max_attempts: 4,
+            base: Duration::from_millis(300),
+            max: Duration::from_secs(5),
+            timeout: Duration::from_secs(60),
+        },
+        heartbeat: Duration::from_secs(1),
+        missed_heartbeats: 3,
+        poll_interval: Duration::from_millis(100),
+        name: worker::unique_name(),
     }
 }

@@ -14,5 +14,7 @@ mod store;
 mod sync;
 /// Queue inspection and administration over a real apalis schema.
 mod queue;
+/// Durable jobs drained by an in-process worker: fan-out, retries, dead letters.
+mod worker;
 /// The shared Asana rate budget across clients.
 mod budget;

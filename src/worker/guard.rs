@@ -1,0 +1,241 @@
+//! The failure policy of a job attempt, decided once, in aegis's own code
+//! (apalis 1.0 leaves these gaps open):
+//!
+//! - the attempt runs in its own task with a timeout, so a panic or a hang
+//!   ends as a *retryable failure* and never leaves the row `Running`;
+//! - a retryable failure moves the job's `run_at` into the future
+//!   (exponential backoff with jitter, at least Asana's `Retry-After`),
+//!   persisted in the queue, not slept in memory;
+//! - a fatal failure (Asana 400/401/403/404…, undecodable data) kills the job
+//!   at once (`AbortError` → `Killed`), and so does the last attempt;
+//! - the worker's `--max-attempts` is written on the row, so "dead" is
+//!   `Killed`, or `Failed` with `attempts >= max_attempts`.
+
+use std::{future::Future, time::Duration};
+
+use apalis::prelude::{AbortError, BoxDynError};
+use rand::Rng;
+use tracing::{error, warn};
+
+use crate::{asana::AsanaClient, sync};
+
+/// How attempts are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts before a job is dead.
+    pub max_attempts: u32,
+    /// First retry delay; doubles per attempt, with jitter.
+    pub base: Duration,
+    /// Longest delay between attempts (a longer `Retry-After` still wins).
+    pub max: Duration,
+    /// Longest an attempt may run before it counts as a failure.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(10 * 60),
+            timeout: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempt + 1`: `base × 2^(attempt-1)`, with
+    /// ±25 % jitter, capped at `max`, never shorter than `retry_after`.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let jitter = rand::rng().random_range(0.75..=1.25);
+        let backoff = exp.min(self.max).mul_f64(jitter);
+        retry_after.map_or(backoff, |r| backoff.max(r))
+    }
+}
+
+/// A failed attempt, classified.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// What went wrong, in one line.
+    pub message: String,
+    /// Retrying cannot help.
+    pub fatal: bool,
+    /// Asana asked to wait this long.
+    pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    /// Classifies a sync error: Asana's own classification, database
+    /// trouble is retryable, a bad request (unknown project) is fatal.
+    pub fn from_sync(e: &sync::Error) -> Failure {
+        let (fatal, retry_after) = match e {
+            sync::Error::Asana(a) => (!a.is_retryable(), a.retry_after()),
+            sync::Error::Store(crate::store::Error::NotFound(_)) => (true, None),
+            sync::Error::Store(_) => (false, None),
+            sync::Error::UnknownProjects { .. } => (true, None),
+            sync::Error::Partial { .. } => (false, None),
+        };
+        Failure {
+            message: e.to_string(),
+            fatal,
+            retry_after,
+        }
+    }
+
+    fn retryable(message: String) -> Failure {
+        Failure {
+            message,
+            fatal: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// How an attempt ended, for the job's bookkeeping hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It will run again at the persisted time.
+    Retry,
+    /// It is dead (fatal, or out of attempts).
+    Dead,
+}
+
+/// Runs one attempt of a job under the policy. `work` gets the attempt's
+/// client handle; `on_failure` records a failed attempt in aegis's tables
+/// (before the queue row is updated by apalis).
+pub async fn run_attempt<W, Fut, H, HFut>(
+    pool: &sqlx::PgPool,
+    asana: AsanaClient,
+    policy: RetryPolicy,
+    (job_id, attempt): (&str, u32),
+    work: W,
+    on_failure: H,
+) -> Result<(), BoxDynError>
+where
+    W: FnOnce(AsanaClient) -> Fut,
+    Fut: Future<Output = sync::Result<()>> + Send + 'static,
+    H: FnOnce(AsanaClient, Verdict, String) -> HFut,
+    HFut: Future<Output = sync::Result<()>>,
+{
+    let failure = match attempt_outcome(policy.timeout, work(asana.clone())).await {
+        Ok(()) => return Ok(()),
+        Err(f) => f,
+    };
+    let dead = failure.fatal || attempt >= policy.max_attempts;
+    let verdict = if dead { Verdict::Dead } else { Verdict::Retry };
+    let delay = policy.delay(attempt, failure.retry_after);
+    if let Err(e) = persist(pool, job_id, policy.max_attempts, (!dead).then_some(delay)).await {
+        error!(job.id = job_id, error.message = %e, "could not persist the retry time");
+    }
+    if let Err(e) = on_failure(asana, verdict, failure.message.clone()).await {
+        error!(job.id = job_id, error.message = %e, "could not record the failed attempt");
+    }
+    if dead {
+        warn!(job.id = job_id, attempt, fatal = failure.fatal, error.message = %failure.message, "job is dead");
+    } else {
+        warn!(job.id = job_id, attempt, retry_in_ms = delay.as_millis() as u64, error.message = %failure.message, "attempt failed; retrying later");
+    }
+    if failure.fatal {
+        return Err(AbortError::new(failure).into());
+    }
+    Err(failure.into())
+}
+
+/// Runs the work in its own task under a timeout: a panic or a timeout is a
+/// retryable failure like any other.
+async fn attempt_outcome<Fut>(timeout: Duration, work: Fut) -> Result<(), Failure>
+where
+    Fut: Future<Output = sync::Result<()>> + Send + 'static,
+{
+    let task = tokio::spawn(tokio::time::timeout(timeout, work));
+    match task.await {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err(e))) => Err(Failure::from_sync(&e)),
+        Ok(Err(_)) => Err(Failure::retryable(format!(
+            "timed out after {}s",
+            timeout.as_secs()
+        ))),
+        Err(join) if join.is_panic() => Err(Failure::retryable(format!(
+            "panicked: {}",
+            panic_message(join)
+        ))),
+        Err(join) => Err(Failure::retryable(format!("cancelled: {join}"))),
+    }
+}
+
+fn panic_message(join: tokio::task::JoinError) -> String {
+    let payload = join.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Writes the worker's attempt limit and, for a retry, the next run time on
+/// the job's row. apalis's own acknowledgement does not touch either.
+async fn persist(
+    pool: &sqlx::PgPool,
+    job_id: &str,
+    max_attempts: u32,
+    retry_in: Option<Duration>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"
+        update apalis.jobs set max_attempts = $2,
+            run_at = case when $3::bigint is null then run_at
+                          else now() + make_interval(secs => $3::bigint / 1000.0) end
+        where id = $1
+        "#,
+    )
+    .bind(job_id)
+    .bind(max_attempts as i32)
+    .bind(retry_in.map(|d| d.as_millis() as i64))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_are_capped_and_honour_retry_after() {
+        let policy = RetryPolicy {
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        };
+        let first = policy.delay(1, None);
+        assert!(first >= Duration::from_millis(750) && first <= Duration::from_millis(1250));
+        let third = policy.delay(3, None);
+        assert!(third >= Duration::from_secs(3) && third <= Duration::from_secs(5));
+        assert!(policy.delay(30, None) <= Duration::from_millis(12_500));
+        assert!(policy.delay(1, Some(Duration::from_secs(60))) >= Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn panics_and_timeouts_are_retryable_failures() {
+        let panicked = attempt_outcome(Duration::from_secs(5), async { panic!("boom") }).await;
+        let failure = panicked.unwrap_err();
+        assert!(
+            !failure.fatal && failure.message.contains("boom"),
+            "{failure}"
+        );
+        let slow = attempt_outcome(Duration::from_millis(10), async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(())
+        })
+        .await;
+        let failure = slow.unwrap_err();
+        assert!(
+            !failure.fatal && failure.message.contains("timed out"),
+            "{failure}"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! The `aegis worker` process: aegis's workers in a `Monitor` of their own,
+//! stopped gracefully by SIGTERM or ctrl-c (in-flight jobs finish; fetched
+//! but unstarted ones go back to the queue), or, with `--drain`, once no
+//! aegis job can run any more.
+
+use std::time::Duration;
+
+use apalis::prelude::Monitor;
+use chrono::Utc;
+use tracing::info;
+
+use super::{DrainReport, WorkerConfig, drain_report, has_runnable_jobs, register};
+use crate::sync::SyncContext;
+
+/// How a worker process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessEnd {
+    /// Stopped by a signal.
+    Stopped,
+    /// Nothing was left to run; what the drained work came to.
+    Drained(DrainReport),
+}
+
+/// Errors of the worker process.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A worker ended with an error it could not restart from.
+    #[error("the workers stopped: {0}")]
+    Monitor(String),
+    /// The database failed while checking the queue.
+    #[error("checking the queue failed: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Runs aegis's workers until a signal, or (with `drain`) until nothing is
+/// runnable. `shutdown_timeout` bounds how long in-flight jobs may take to
+/// finish after the stop.
+///
+/// # Errors
+/// When the workers cannot run, or the queue cannot be read.
+pub async fn run_process(
+    ctx: SyncContext,
+    config: WorkerConfig,
+    drain: bool,
+    shutdown_timeout: Duration,
+) -> Result<ProcessEnd, Error> {
+    let started = Utc::now();
+    let pool = ctx.pool.clone();
+    let poll = config.poll_interval.min(Duration::from_millis(250));
+    info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
+    let monitor = register(Monitor::new(), ctx, config).shutdown_timeout(shutdown_timeout);
+    let watch_pool = pool.clone();
+    let signal = async move {
+        tokio::select! {
+            _ = stop_signal() => info!("stop signal received; finishing in-flight jobs"),
+            result = drained(&watch_pool, poll), if drain => {
+                result.map_err(std::io::Error::other)?;
+                info!("queue drained");
+            }
+        }
+        Ok(())
+    };
+    monitor
+        .run_with_signal(signal)
+        .await
+        .map_err(|e| Error::Monitor(e.to_string()))?;
+    if drain {
+        return Ok(ProcessEnd::Drained(drain_report(&pool, started).await?));
+    }
+    Ok(ProcessEnd::Stopped)
+}
+
+async fn drained(pool: &sqlx::PgPool, poll: Duration) -> Result<(), sqlx::Error> {
+    loop {
+        if !has_runnable_jobs(pool).await? {
+            return Ok(());
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// SIGTERM or ctrl-c.
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,312 @@
+//! Durable sync jobs drained by an in-process worker against the fake:
+//! fan-out, idempotent parents, selection, persisted backoff, dead letters,
+//! partial runs and their revival.
+
+use std::collections::BTreeSet;
+
+use aegis::{queue, store, sync};
+use aegis_jobs::{Mode, Scope, SyncPortfolio};
+use fake_asana::{
+    Config,
+    faults::{FaultKind, FaultRule},
+    generate::Preset,
+};
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, worker_config};
+
+fn portfolio(projects: usize, tasks: usize) -> Config {
+    Config {
+        preset: Preset::Custom {
+            projects,
+            tasks_per_project: tasks,
+        },
+        seed: 11,
+        ..Config::default()
+    }
+}
+
+fn fault_on_project(project: &str, fault: FaultKind, times: Option<u32>) -> FaultRule {
+    FaultRule {
+        route: "/tasks".into(),
+        query_contains: Some(format!("project={project}")),
+        fault,
+        times,
+        probability: None,
+    }
+}
+
+/// Every live task row, as comparable text.
+async fn task_rows(pool: &PgPool) -> BTreeSet<String> {
+    sqlx::query_scalar(
+        "select concat_ws('|', asana_gid, name, completed, assignee_gid, custom_fields::text, \
+         content_hash, (select count(*) from task_memberships m where m.task_id = t.id)) \
+         from tasks t where deleted_at is null",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+async fn project_gids(app: &TestApp) -> Vec<String> {
+    let world = app.fake.snapshot();
+    world.portfolios[&world.main_portfolio]
+        .items
+        .iter()
+        .filter(|g| world.projects.contains_key(*g))
+        .cloned()
+        .collect()
+}
+
+async fn run_status(app: &TestApp, run: uuid::Uuid) -> String {
+    store::runs::get(&app.pool, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+#[sqlx::test(migrations = false)]
+async fn enqueue_and_drain_gives_the_rows_an_inline_sync_gives(pool: PgPool) {
+    let app = TestApp::new(pool.clone(), portfolio(3, 120)).await;
+    let run = app.enqueue(Scope::default(), Mode::Full).await;
+    let report = app.drain(worker_config()).await;
+    assert_eq!(report.dead, 0);
+    assert_eq!(run_status(&app, run).await, "done");
+    let queued = task_rows(&app.pool).await;
+
+    sqlx::query("truncate tasks, task_memberships, task_custom_fields")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.sync_all().await;
+    assert_eq!(
+        task_rows(&app.pool).await,
+        queued,
+        "queued and inline syncs store the same rows"
+    );
+    let state = store::state::get(&app.pool).await.unwrap();
+    assert!(
+        state.last_tasks_sync_at.is_some(),
+        "the last child set last_tasks_sync_at"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_retried_parent_never_duplicates_its_children(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(5, 3)).await;
+    let job = SyncPortfolio::new(
+        app.fake.portfolio_gid.clone(),
+        Scope::default(),
+        Mode::Incremental,
+    );
+    let asana = app.ctx.asana.scoped();
+    let first = sync::jobs::portfolio_job(&app.ctx, &asana, &job)
+        .await
+        .unwrap();
+    let again = sync::jobs::portfolio_job(&app.ctx, &asana, &job)
+        .await
+        .unwrap();
+    let live = store::projects::list(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| !p.archived)
+        .count();
+    assert_eq!(first, live, "one child per non-archived project");
+    assert_eq!(again, 0, "the retried parent enqueued nothing");
+    let children = app
+        .count("select count(*) from apalis.jobs where job_type = 'aegis.sync-project-tasks'")
+        .await;
+    assert_eq!(children as usize, live);
+    let recorded = app.count("select count(*) from sync_run_projects").await;
+    assert_eq!(recorded as usize, live);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_second_request_joins_the_queued_sync_of_a_project(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(2, 3)).await;
+    let asana = app.ctx.asana.scoped();
+    let (first, second) = (
+        SyncPortfolio::new(
+            app.fake.portfolio_gid.clone(),
+            Scope::default(),
+            Mode::Incremental,
+        ),
+        SyncPortfolio::new(
+            app.fake.portfolio_gid.clone(),
+            Scope::default(),
+            Mode::Incremental,
+        ),
+    );
+    // Both parents run before any project job starts: the second joins the
+    // first's queued children instead of adding its own.
+    let enqueued = sync::jobs::portfolio_job(&app.ctx, &asana, &first)
+        .await
+        .unwrap();
+    let joined = sync::jobs::portfolio_job(&app.ctx, &asana, &second)
+        .await
+        .unwrap();
+    let full = SyncPortfolio::new(app.fake.portfolio_gid.clone(), Scope::default(), Mode::Full);
+    let not_joined = sync::jobs::portfolio_job(&app.ctx, &asana, &full)
+        .await
+        .unwrap();
+    assert!(enqueued > 0);
+    assert_eq!(
+        joined, 0,
+        "an incremental request joins the queued incremental syncs"
+    );
+    assert_eq!(
+        not_joined, enqueued,
+        "a full request does not join incremental ones"
+    );
+    let report = app.drain(worker_config()).await;
+    assert_eq!(report.dead, 0);
+    for run in [first.run, second.run, full.run] {
+        assert_eq!(run_status(&app, run).await, "done", "run {run}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn chosen_projects_touch_only_their_rows(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(3, 20)).await;
+    let gids = project_gids(&app).await;
+    let scope = Scope {
+        projects_only: false,
+        projects: vec![gids[0].clone()],
+    };
+    let run = app.enqueue(scope, Mode::Incremental).await;
+    app.drain(worker_config()).await;
+    assert_eq!(run_status(&app, run).await, "done");
+    let homes = app
+        .count("select count(distinct project_id) from tasks")
+        .await;
+    assert_eq!(homes, 1);
+    let state = store::state::get(&app.pool).await.unwrap();
+    assert!(
+        state.last_tasks_sync_at.is_none(),
+        "a chosen-projects run is not a full tasks sync"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn transient_failures_are_retried_with_growing_persisted_delays(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(2, 10)).await;
+    let gids = project_gids(&app).await;
+    // The client makes 5 attempts per request: 12 failures = 2 failed job attempts + 2 more.
+    app.fake
+        .add_fault(fault_on_project(&gids[0], FaultKind::ServerError, Some(12)));
+    let run = app.enqueue(Scope::default(), Mode::Incremental).await;
+    let report = app.drain(worker_config()).await;
+    assert_eq!(report.dead, 0);
+    assert_eq!(run_status(&app, run).await, "done");
+    let log = app.fake.request_log();
+    let hits: Vec<_> = log
+        .iter()
+        .filter(|r| r.query.contains(&format!("project={}", gids[0])))
+        .collect();
+    assert_eq!(hits.len(), 13, "12 failures then success");
+    // Base 300 ms with ±25 % jitter: the first retry waits at least 225 ms,
+    // the second at least 450 ms: more than any first delay could be (375 ms).
+    let gap1 = hits[5].at_ms - hits[4].at_ms;
+    let gap2 = hits[10].at_ms - hits[9].at_ms;
+    assert!(
+        gap1 >= 225,
+        "the first retry waited its backoff ({gap1} ms)"
+    );
+    assert!(
+        gap2 >= 450,
+        "the second retry waited a doubled backoff ({gap1} ms, then {gap2} ms)"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_retry_after_is_honoured_across_attempts(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(1, 5)).await;
+    let gids = project_gids(&app).await;
+    app.fake.add_fault(fault_on_project(
+        &gids[0],
+        FaultKind::RateLimited { retry_after: 3 },
+        Some(1),
+    ));
+    app.drain_after_enqueue().await;
+    let log = app.fake.request_log();
+    let hits: Vec<_> = log
+        .iter()
+        .filter(|r| r.query.contains(&format!("project={}", gids[0])))
+        .collect();
+    assert_eq!(hits[0].status, 429);
+    assert!(
+        hits[1].at_ms >= hits[0].at_ms + 3000,
+        "not retried before Retry-After: {hits:?}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_forbidden_project_is_dead_at_once_and_revives_after_the_fault(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(3, 10)).await;
+    let gids = project_gids(&app).await;
+    let message = "project: Forbidden".to_string();
+    app.fake.add_fault(fault_on_project(
+        &gids[1],
+        FaultKind::Status { code: 403, message },
+        None,
+    ));
+    let run = app.enqueue(Scope::default(), Mode::Incremental).await;
+    let report = app.drain(worker_config()).await;
+    assert_eq!(report.dead, 1);
+    assert_eq!(run_status(&app, run).await, "partial");
+    let hits = app
+        .fake
+        .request_log()
+        .iter()
+        .filter(|r| r.query.contains(&format!("project={}", gids[1])))
+        .count();
+    assert_eq!(hits, 1, "a 403 is not retried");
+    let dead = queue::list(&app.pool, Some(queue::JobState::Dead), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+
+    app.fake.clear_faults();
+    let revived = queue::retry_all_dead(&app.pool, None).await.unwrap();
+    sync::jobs::jobs_revived(&app.pool, &revived).await.unwrap();
+    assert_eq!(run_status(&app, run).await, "running");
+    let report = app.drain(worker_config()).await;
+    assert_eq!(report.dead, 0);
+    assert_eq!(
+        run_status(&app, run).await,
+        "done",
+        "the revived run closed again"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_project_that_always_fails_is_dead_after_max_attempts(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(2, 5)).await;
+    let gids = project_gids(&app).await;
+    app.fake
+        .add_fault(fault_on_project(&gids[0], FaultKind::ServerError, None));
+    let run = app.enqueue(Scope::default(), Mode::Incremental).await;
+    let mut config = worker_config();
+    config.policy.max_attempts = 3;
+    config.policy.base = std::time::Duration::from_millis(50);
+    let report = app.drain(config).await;
+    assert_eq!(report.dead, 1);
+    assert_eq!(run_status(&app, run).await, "partial");
+    let (attempts, max): (i32, i32) = sqlx::query_as(
+        "select attempts, max_attempts from apalis.jobs where job_type = 'aegis.sync-project-tasks' and status = 'Failed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((attempts, max), (3, 3));
+    let stats = queue::stats(&app.pool).await.unwrap();
+    let projects = stats
+        .iter()
+        .find(|s| s.kind == aegis_jobs::queue::SYNC_PROJECT_TASKS)
+        .unwrap();
+    assert_eq!(projects.dead, 1);
+}
