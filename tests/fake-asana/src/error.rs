@@ -34,7 +34,13 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), phrase: None, sync: None, retry_after: None }
+        Self {
+            status,
+            message: message.into(),
+            phrase: None,
+            sync: None,
+            retry_after: None,
+        }
     }
 
     /// 400 with the given message (`param: problem`).
@@ -54,7 +60,10 @@ impl ApiError {
 
     /// 404 `<resource>: Unknown object: <gid>`.
     pub fn not_found(resource_type: &str, gid: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, format!("{resource_type}: Unknown object: {gid}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            format!("{resource_type}: Unknown object: {gid}"),
+        )
     }
 
     /// 404 for a route that does not exist.
@@ -101,7 +110,9 @@ impl IntoResponse for ApiError {
         }
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -44,6 +44,9 @@ pub struct SyncStore {
     secret: [u8; 32],
     ttl: Duration,
     issued: HashMap<String, Issued>,
+    /// Bumped by `expire_all`, and part of every token: tokens issued after
+    /// an expiry differ from those before it.
+    generation: u64,
 }
 
 impl SyncStore {
@@ -53,6 +56,7 @@ impl SyncStore {
             secret,
             ttl,
             issued: HashMap::new(),
+            generation: 0,
         }
     }
 
@@ -64,6 +68,7 @@ impl SyncStore {
     /// Forgets every token: the next call with any of them gets 412.
     pub fn expire_all(&mut self) {
         self.issued.clear();
+        self.generation += 1;
     }
 
     fn token(&self, resource: &str, position: u64) -> String {
@@ -71,6 +76,7 @@ impl SyncStore {
         hash.update(self.secret);
         hash.update(resource.as_bytes());
         hash.update(position.to_be_bytes());
+        hash.update(self.generation.to_be_bytes());
         let hex: String = hash
             .finalize()
             .iter()
@@ -87,7 +93,9 @@ impl SyncStore {
             position,
             at: now,
         };
-        self.issued.insert(token.clone(), issued);
+        // A replayed token hands out the same next token; its lifetime
+        // still counts from when it was first issued.
+        self.issued.entry(token.clone()).or_insert(issued);
         token
     }
 
