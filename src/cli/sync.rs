@@ -9,7 +9,6 @@
 use std::io::{self, IsTerminal};
 
 use anyhow::Context as _;
-use chrono::{DateTime, Duration, Utc};
 use indicatif::MultiProgress;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -42,7 +41,6 @@ pub(super) async fn run(
         projects: args.scope.projects.clone(),
         mode: args.scope.mode(),
     };
-    let started = Utc::now();
     let result = if io::stderr().is_terminal() && !args.no_console {
         let console = ConsoleObserver::new(bars);
         let result = run_inline(&ctx, &options, &console).await;
@@ -51,28 +49,19 @@ pub(super) async fn run(
     } else {
         run_inline(&ctx, &options, &PlainObserver).await
     };
-    report(&ctx, started, result).await
+    report(&ctx, result).await
 }
 
 /// Prints the summary of the run `result` ended, and turns a failure into
 /// the error `main` prints (a [`ConfigError`] for an unknown `--project`).
-async fn report(
-    ctx: &SyncContext,
-    started: DateTime<Utc>,
-    result: sync::Result<sync::RunSummary>,
-) -> anyhow::Result<()> {
+async fn report(ctx: &SyncContext, result: sync::Result<sync::RunSummary>) -> anyhow::Result<()> {
     match result {
         Ok(summary) => print_summary(&ctx.pool, summary.run).await,
-        Err(error @ sync::Error::Partial { .. }) => {
-            let run = partial_run(ctx, started).await;
-            if let Some(run) = run {
-                print_summary(&ctx.pool, run).await?;
-            }
-            let hint = run.map_or_else(
-                || "see `aegis runs` for details".to_owned(),
-                |id| format!("see `aegis runs {id}` for details"),
-            );
-            Err(anyhow::anyhow!("{error} ({hint})"))
+        Err(error @ sync::Error::Partial { run, .. }) => {
+            print_summary(&ctx.pool, run).await?;
+            Err(anyhow::anyhow!(
+                "{error} (see `aegis runs {run}` for details)"
+            ))
         }
         Err(error @ sync::Error::UnknownProjects { .. }) => Err(ConfigError(format!(
             "{error} (pass --project a gid or an exact name from that list)"
@@ -100,22 +89,4 @@ async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
     }
     println!("{}", output::run_line(&run));
     Ok(())
-}
-
-/// The run a partial sync recorded: `run_inline` reports a partial run as
-/// an error without its id, so this finds the newest partial inline run of
-/// this portfolio started since this command began (a minute of slack for
-/// the database's clock).
-async fn partial_run(ctx: &SyncContext, started: DateTime<Utc>) -> Option<Uuid> {
-    let since = started - Duration::minutes(1);
-    let recent = store::runs::recent(&ctx.pool, 20).await.ok()?;
-    recent
-        .into_iter()
-        .find(|r| {
-            r.origin == "inline"
-                && r.status == "partial"
-                && r.portfolio_gid == ctx.portfolio.as_str()
-                && r.started_at >= since
-        })
-        .map(|r| r.id)
 }

@@ -50,6 +50,8 @@ pub enum Error {
     /// Some projects failed; the others were synced.
     #[error("{} of {} project(s) failed: {}", .failed.len(), .total, .failed.join("; "))]
     Partial {
+        /// The run that recorded it.
+        run: uuid::Uuid,
         /// `name: error` per failed project.
         failed: Vec<String>,
         /// Projects attempted.

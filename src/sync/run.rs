@@ -180,6 +180,7 @@ async fn run_steps(
     }
     if !failed.is_empty() {
         return Err(Error::Partial {
+            run,
             total: selected.len(),
             failed,
         });
