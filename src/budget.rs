@@ -15,7 +15,9 @@
 //! lock, so machines whose clocks disagree still share one timeline, and a
 //! statement that waited for the lock does not book a slot in the past.
 //! Slots are therefore strictly increasing and at least `T` apart, whichever
-//! process booked them. Timestamps are whole microseconds; `T` is rounded up
+//! process booked them. A slot farther away than the caller would wait
+//! (`max_retry_wait`: a long pause) is not booked, so requests handed back to
+//! their jobs leave no holes in the schedule. Timestamps are whole microseconds; `T` is rounded up
 //! to one, so the spacing is exact.
 //!
 //! # The interval: `T = (60 s + margin) / rpm`
@@ -77,11 +79,15 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tracing::warn;
 
-use crate::asana::{AsanaConfig, BoxError, Budget, SharedBudget};
+use crate::asana::{AsanaConfig, Booking, BoxError, Budget, SharedBudget};
 
 /// How far apart two requests' delays (booking to arrival at Asana) may
 /// drift before a 60 s window could hold one request too many.
 pub const DEFAULT_JITTER_MARGIN: Duration = Duration::from_secs(1);
+
+/// The longest wait a booking accepts, whatever the caller asks (keeps the
+/// timestamp arithmetic in range).
+const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Errors of the shared budget.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +133,8 @@ pub struct Slot {
     pub at: DateTime<Utc>,
     /// The database's clock when the slot was booked.
     pub now: DateTime<Utc>,
+    /// Whether it was booked; not when farther than the caller would wait.
+    pub booked: bool,
 }
 
 impl Slot {
@@ -183,25 +191,49 @@ impl PgBudget {
         i64::try_from(self.interval.as_micros()).unwrap_or(i64::MAX)
     }
 
-    /// Books the next slot: one statement, under the row lock.
+    /// Books the next slot if it is at most `max_wait` away: one statement,
+    /// under the row lock. A farther slot (a long pause, a long queue) is not
+    /// booked; the answer then has `booked: false` and says when it would be.
     ///
     /// # Errors
     /// When the database is unreachable.
-    pub async fn reserve_slot(&self) -> Result<Slot> {
-        let (at, now) = sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(
+    pub async fn reserve_slot(&self, max_wait: Duration) -> Result<Slot> {
+        let max_us = i64::try_from(max_wait.min(MAX_WAIT).as_micros()).unwrap_or(i64::MAX);
+        let booked = sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(
             "insert into rate_budgets as b (key, next_slot, updated_at)
              values ($1, clock_timestamp() + $2 * interval '1 microsecond', clock_timestamp())
              on conflict (key) do update set
                  next_slot = greatest(b.next_slot, clock_timestamp(), b.paused_until)
                              + $2 * interval '1 microsecond',
                  updated_at = clock_timestamp()
+             where greatest(b.next_slot, clock_timestamp(), b.paused_until)
+                   <= clock_timestamp() + $3 * interval '1 microsecond'
              returning b.next_slot - $2 * interval '1 microsecond', clock_timestamp()",
         )
         .bind(&self.key)
         .bind(self.interval_us())
+        .bind(max_us)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some((at, now)) = booked {
+            return Ok(Slot {
+                at,
+                now,
+                booked: true,
+            });
+        }
+        let (at, now) = sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(
+            "select greatest(next_slot, clock_timestamp(), paused_until), clock_timestamp()
+             from rate_budgets where key = $1",
+        )
+        .bind(&self.key)
         .fetch_one(&self.pool)
         .await?;
-        Ok(Slot { at, now })
+        Ok(Slot {
+            at,
+            now,
+            booked: false,
+        })
     }
 
     /// Holds every booking of this budget until `retry_after` from now
@@ -228,10 +260,14 @@ impl PgBudget {
 }
 
 impl SharedBudget for PgBudget {
-    fn reserve(&self) -> BoxFuture<'_, Result<Duration, BoxError>> {
+    fn reserve(&self, max_wait: Duration) -> BoxFuture<'_, Result<Booking, BoxError>> {
         Box::pin(async move {
-            let slot = self.reserve_slot().await?;
-            Ok(slot.wait())
+            let slot = self.reserve_slot(max_wait).await?;
+            Ok(if slot.booked {
+                Booking::Slot(slot.wait())
+            } else {
+                Booking::Later(slot.wait())
+            })
         })
     }
 

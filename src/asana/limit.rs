@@ -24,9 +24,9 @@
 //! Each attempt, once it holds an in-flight permit and no local pause runs,
 //! asks the [`SharedBudget`] for a slot and sleeps until it. The permit is
 //! taken *before* the slot so that the request leaves as soon as its slot
-//! comes (a late departure is jitter the budget must absorb). A wait longer
-//! than `max_retry_wait` is not slept: the request ends with a retryable
-//! error carrying the wait, as a long `Retry-After` does. If a 429 arrives in
+//! comes (a late departure is jitter the budget must absorb). A slot farther
+//! than `max_retry_wait` is neither booked nor slept: the request ends with a
+//! retryable error carrying the wait, as a long `Retry-After` does. If a 429 arrives in
 //! this process while a request sleeps towards its slot, that slot lies
 //! inside the pause: the request waits for the pause and books a fresh slot.
 //! An unreachable budget fails the request (retryable); it is never bypassed.
@@ -52,18 +52,29 @@ use super::{BoxError, stats::Recorder};
 /// token. Implementations keep their state where all processes see it (aegis:
 /// Postgres, `aegis::budget::PgBudget`) and use one clock for everyone.
 pub trait SharedBudget: fmt::Debug + Send + Sync {
-    /// Books the next request slot of the token and returns how long from now
-    /// the request must wait for it (zero when the slot is now). Slots already
+    /// Books the token's next request slot if it is at most `max_wait` away,
+    /// and says how long from now the request must wait for it (zero when
+    /// the slot is now). A farther slot is not booked ([`Booking::Later`]),
+    /// so that a request handed back to its caller wastes no slot. Slots
     /// honour any pause set by [`pause_all`](Self::pause_all).
     ///
     /// # Errors
     /// When the shared state cannot be reached; the request is then not sent.
-    fn reserve(&self) -> BoxFuture<'_, Result<Duration, BoxError>>;
+    fn reserve(&self, max_wait: Duration) -> BoxFuture<'_, Result<Booking, BoxError>>;
 
     /// Holds every process's requests until `retry_after` from now (a 429's
     /// `Retry-After`); never shortens a pause already set. Best effort: an
     /// implementation logs a failure rather than failing the request.
     fn pause_all(&self, retry_after: Duration) -> BoxFuture<'_, ()>;
+}
+
+/// A [`SharedBudget`]'s answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Booking {
+    /// A slot is booked: send after this wait.
+    Slot(Duration),
+    /// Nothing booked: the next slot is this far away, beyond `max_wait`.
+    Later(Duration),
 }
 
 /// Where a client's requests-per-minute budget lives.
@@ -163,10 +174,11 @@ impl Limiter {
                     return Ok(permit);
                 }
                 Pace::Shared(shared) => {
-                    let wait = shared.reserve().await.map_err(Refused::Unreachable)?;
-                    if wait > self.max_wait {
-                        return Err(Refused::Later(wait));
-                    }
+                    let booking = shared.reserve(self.max_wait).await;
+                    let wait = match booking.map_err(Refused::Unreachable)? {
+                        Booking::Slot(wait) => wait,
+                        Booking::Later(wait) => return Err(Refused::Later(wait)),
+                    };
                     tokio::time::sleep(wait).await;
                     stats.paced(started.elapsed());
                     if !self.is_paused() {

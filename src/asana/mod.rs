@@ -38,7 +38,7 @@ pub use config::{AsanaConfig, DEFAULT_BASE_URL};
 pub use error::{BoxError, Error, Result, Target};
 pub use events::{Change, Event, EventResource, Events, EventsResponse};
 pub use gid::{Gid, HasGid, InvalidGid, NamedRef};
-pub use limit::{Budget, SharedBudget};
+pub use limit::{Booking, Budget, SharedBudget};
 pub use page::{MAX_RESTARTS, NextPage, PAGE_LIMIT, Page, items};
 pub use portfolios::{PORTFOLIO_FIELDS, Portfolio, PortfolioItem, PortfolioProject};
 pub use projects::{PROJECT_FIELDS, Project};

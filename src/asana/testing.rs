@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use tracing::subscriber::DefaultGuard;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use super::{AsanaClient, AsanaConfig, BoxError, SharedBudget};
+use super::{AsanaClient, AsanaConfig, Booking, BoxError, SharedBudget};
 
 /// The token every test client sends.
 pub(crate) const TOKEN: &str = "0/s3cr3t-t0ken-never-logged";
@@ -143,7 +143,7 @@ impl MemoryBudget {
 }
 
 impl SharedBudget for MemoryBudget {
-    fn reserve(&self) -> BoxFuture<'_, Result<Duration, BoxError>> {
+    fn reserve(&self, max_wait: Duration) -> BoxFuture<'_, Result<Booking, BoxError>> {
         Box::pin(async move {
             if self.unreachable.load(SeqCst) {
                 return Err("connection refused".into());
@@ -154,9 +154,12 @@ impl SharedBudget for MemoryBudget {
                 .into_iter()
                 .flatten()
                 .fold(now, Instant::max);
+            if slot - now > max_wait {
+                return Ok(Booking::Later(slot - now));
+            }
             state.next_slot = Some(slot + self.interval);
             state.reserved += 1;
-            Ok(slot - now)
+            Ok(Booking::Slot(slot - now))
         })
     }
 

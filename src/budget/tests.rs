@@ -8,6 +8,7 @@ use sqlx::postgres::PgPoolOptions;
 use super::*;
 
 const TOKEN: &str = "0/s3cr3t-budget-t0ken";
+const LONG: Duration = Duration::from_secs(3600);
 
 fn rpm(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap()
@@ -49,7 +50,7 @@ async fn slots_are_spaced_by_the_interval_across_processes(pool: PgPool) {
         tokio::spawn(async move {
             let mut slots = Vec::new();
             for _ in 0..10 {
-                slots.push(budget.reserve_slot().await.unwrap());
+                slots.push(budget.reserve_slot(LONG).await.unwrap());
             }
             slots
         })
@@ -82,18 +83,29 @@ async fn a_pause_by_one_process_delays_the_others(pool: PgPool) {
     let token = SecretString::from(TOKEN);
     let seen_429 = PgBudget::for_token(pool.clone(), &token, rpm(600));
     let other = PgBudget::for_token(pool.clone(), &token, rpm(600));
-    assert!(other.reserve_slot().await.unwrap().wait() < Duration::from_secs(1));
+    assert!(other.reserve_slot(LONG).await.unwrap().wait() < Duration::from_secs(1));
     seen_429.pause(Duration::from_secs(30)).await.unwrap();
     seen_429.pause(Duration::from_secs(5)).await.unwrap(); // never shortens
-    let first = other.reserve_slot().await.unwrap();
+    let first = other.reserve_slot(LONG).await.unwrap();
     assert!(first.wait() > Duration::from_secs(29), "{first:?}");
-    let second = seen_429.reserve_slot().await.unwrap();
+    let second = seen_429.reserve_slot(LONG).await.unwrap();
     assert_eq!(
         second.at - first.at,
         chrono::TimeDelta::from_std(other.interval()).unwrap()
     );
+    let short = other.reserve_slot(Duration::from_secs(10)).await.unwrap();
+    assert!(
+        !short.booked && short.wait() > Duration::from_secs(29),
+        "{short:?}"
+    );
+    let third = other.reserve_slot(LONG).await.unwrap();
+    assert_eq!(
+        third.at - second.at,
+        second.at - first.at,
+        "nothing was booked"
+    );
     let elsewhere = PgBudget::new(pool.clone(), "another token", rpm(600));
-    let free = elsewhere.reserve_slot().await.unwrap();
+    let free = elsewhere.reserve_slot(LONG).await.unwrap();
     assert!(free.wait() < Duration::from_secs(1), "budgets are per key");
 }
 
@@ -103,7 +115,7 @@ async fn a_pause_that_has_passed_delays_nobody(pool: PgPool) {
     let budget = PgBudget::new(pool, "k", rpm(600));
     budget.pause(Duration::ZERO).await.unwrap();
     tokio::time::sleep(Duration::from_millis(5)).await;
-    assert!(budget.reserve_slot().await.unwrap().wait() < Duration::from_millis(500));
+    assert!(budget.reserve_slot(LONG).await.unwrap().wait() < Duration::from_millis(500));
 }
 
 #[sqlx::test(migrations = false)]
@@ -115,7 +127,7 @@ async fn the_key_identifies_the_token_without_containing_it(pool: PgPool) {
     assert_eq!(key, token_key(&SecretString::from(TOKEN)), "stable");
     assert_ne!(key, token_key(&SecretString::from("0/another")));
     let budget = PgBudget::for_token(pool.clone(), &token, rpm(150));
-    budget.reserve_slot().await.unwrap();
+    budget.reserve_slot(LONG).await.unwrap();
     budget.pause(Duration::from_secs(1)).await.unwrap();
     let rows: Vec<String> = sqlx::query_scalar("select row_to_json(r)::text from rate_budgets r")
         .fetch_all(&pool)
@@ -139,7 +151,7 @@ async fn an_unreachable_database_refuses_the_booking() {
         .connect_lazy("postgres://aegis@127.0.0.1:1/aegis")
         .unwrap();
     let budget = PgBudget::new(pool, "k", rpm(150));
-    let error = budget.reserve().await.unwrap_err();
+    let error = budget.reserve(LONG).await.unwrap_err();
     assert!(error.to_string().contains("unreachable"), "{error}");
     budget.pause_all(Duration::from_secs(1)).await; // logged, not fatal
 }

@@ -123,6 +123,7 @@ async fn an_unreachable_budget_refuses_and_a_far_slot_is_handed_back() {
     drop(limiter.admit(&stats).await.unwrap());
     let refused = limiter.admit(&stats).await.unwrap_err();
     assert!(matches!(refused, Refused::Later(w) if w > Duration::from_secs(9)));
+    assert_eq!(budget.reserved(), 1, "a slot handed back is not booked");
     budget.unreachable.store(true, SeqCst);
     let refused = limiter.admit(&stats).await.unwrap_err();
     assert!(matches!(refused, Refused::Unreachable(_)), "{refused:?}");
