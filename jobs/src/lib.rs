@@ -186,6 +186,37 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Enqueue
     Ok(id.map_or(Enqueued::AlreadyPresent, Enqueued::Inserted))
 }
 
+/// Inserts many jobs of one kind in one statement, skipping those whose
+/// idempotency key exists; returns how many were inserted. Runs on the
+/// caller's connection or transaction.
+///
+/// # Errors
+/// When the database refuses the insert.
+pub async fn enqueue_many<J: Job>(conn: &mut PgConnection, jobs: &[J]) -> Result<u64, Error> {
+    let mut payloads = Vec::with_capacity(jobs.len());
+    let mut keys = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        payloads.push(serde_json::to_vec(job)?);
+        keys.push(job.idempotency_key());
+    }
+    let done = sqlx::query(
+        r#"
+        insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at,
+            priority, idempotency_key)
+        select apalis.generate_ulid(), $1, payload, 'Pending', 0, $3, now(), 0, key
+        from unnest($2::bytea[], $4::text[]) as input(payload, key)
+        on conflict (job_type, idempotency_key) do nothing
+        "#,
+    )
+    .bind(J::QUEUE)
+    .bind(payloads)
+    .bind(J::MAX_ATTEMPTS)
+    .bind(keys)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
