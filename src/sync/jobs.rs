@@ -170,7 +170,8 @@ pub async fn project_job(
     adopt_orphan_job(ctx, job, job_id, &project).await?;
     children::start_job(&ctx.pool, job_id).await?;
     let me = aegis_user(ctx, asana).await?;
-    let crawled = crawl_project(ctx, asana, &project, me.as_ref(), &PlainObserver).await?;
+    let crawled =
+        crawl_project(ctx, asana, &project, me.as_ref(), job.mode, &PlainObserver).await?;
     let mut tx = ctx.pool.begin().await?;
     children::lock_runs_of_job(&mut tx, job_id).await?;
     let figures = apply(&mut tx, &project, crawled).await?;

@@ -3,6 +3,7 @@
 //! (`aegis sync`) or from a queued job; nothing here knows which.
 
 mod convert;
+mod incremental;
 pub mod jobs;
 pub mod portfolio;
 pub mod project;

@@ -1,14 +1,22 @@
-//! Syncing one project's tasks: a crawl of its task pages and of every
-//! subtask level into page upserts, then reconciliation: tasks the crawl no
-//! longer saw are fetched one by one, tombstoned when Asana says 404 and
-//! dropped from the project when they moved out.
+//! Syncing one project's tasks: either the tasks its events name (see
+//! [`incremental`](super::incremental)), or a crawl of its task pages and of
+//! every subtask level into page upserts followed by reconciliation: tasks
+//! the crawl no longer saw are fetched one by one, tombstoned when Asana
+//! says 404 and dropped from the project when they moved out.
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, pin_mut};
 use sqlx::PgConnection;
 use tracing::instrument;
 
-use super::{Result, SyncContext, convert::task_row, run::Observer};
+use aegis_jobs::Mode;
+
+use super::{
+    Result, SyncContext,
+    convert::task_row,
+    incremental::{self, Plan},
+    run::Observer,
+};
 use crate::{
     asana::{self, AsanaClient, Gid, Page, Task},
     store::{self, projects::ProjectState, runs::TaskFigures},
@@ -24,9 +32,13 @@ pub struct Crawled {
     /// Highest `modified_at` seen.
     watermark: Option<DateTime<Utc>>,
     /// Tasks Asana no longer has (404).
-    deleted: Vec<String>,
+    pub(crate) deleted: Vec<String>,
     /// Tasks no longer in this project.
-    removed: Vec<String>,
+    pub(crate) removed: Vec<String>,
+    /// The events token to store for the next incremental sync.
+    token: Option<String>,
+    /// Whether this was a full crawl.
+    full: bool,
 }
 
 /// Syncs the tasks and subtasks of `project` and reconciles what left it,
@@ -40,19 +52,21 @@ pub async fn sync_project_tasks(
     asana: &AsanaClient,
     project: &ProjectState,
     aegis_user: Option<&Gid>,
+    mode: Mode,
     observer: &dyn Observer,
 ) -> Result<TaskFigures> {
-    let crawled = crawl_project(ctx, asana, project, aegis_user, observer).await?;
+    let crawled = crawl_project(ctx, asana, project, aegis_user, mode, observer).await?;
     let mut tx = ctx.pool.begin().await?;
     let figures = apply(&mut tx, project, crawled).await?;
     tx.commit().await?;
     Ok(figures)
 }
 
-/// Crawls the project's task pages and every subtask level into page
-/// upserts (each page committed as it comes, so a retry redoes little),
-/// then looks up the tasks the crawl did not confirm. Nothing of the
-/// reconciliation is written yet: see [`apply`].
+/// Syncs the project's tasks into page upserts (each page committed as it
+/// comes, so a retry redoes little): the changed tasks its events name, or
+/// a crawl of every page and subtask level followed by a look-up of the
+/// tasks the crawl did not confirm. Tombstones, removals and the new sync
+/// state are not written yet: see [`apply`].
 ///
 /// # Errors
 /// Asana's or the database's.
@@ -62,11 +76,25 @@ pub async fn crawl_project(
     asana: &AsanaClient,
     project: &ProjectState,
     aegis_user: Option<&Gid>,
+    mode: Mode,
     observer: &dyn Observer,
 ) -> Result<Crawled> {
     let started = Utc::now();
     let gid = Gid::parse(&project.asana_gid).map_err(|e| store::Error::NotFound(e.to_string()))?;
     let mut crawl = Crawled::default();
+    let token = match incremental::plan(asana, project, mode, &gid).await? {
+        Plan::Crawl { token } => token,
+        Plan::Changes { gids, token } => {
+            crawl.token = Some(token);
+            let present =
+                incremental::fetch_changes(ctx, asana, project, &gids, &mut crawl).await?;
+            write_tasks(ctx, project, &present, aegis_user, &mut crawl).await?;
+            observer.tasks_synced(&project.name, present.len() as u64);
+            return Ok(crawl);
+        }
+    };
+    crawl.token = token;
+    crawl.full = true;
     let listing = asana.project_tasks(&gid, None);
     crawl_pages(ctx, project, listing, aegis_user, &mut crawl, observer).await?;
     while let Some(parent) = crawl.parents.pop() {
@@ -94,8 +122,16 @@ pub async fn apply(
         store::tasks::mark_deleted(&mut *conn, &crawled.deleted, at).await? as i32;
     figures.tasks_removed +=
         store::tasks::remove_from_project(conn, project.id, &crawled.removed).await? as i32;
-    store::projects::record_tasks_synced(&mut *conn, project.id, None, crawled.watermark, true, at)
-        .await?;
+    let token = crawled.token.as_deref();
+    store::projects::record_tasks_synced(
+        &mut *conn,
+        project.id,
+        token,
+        crawled.watermark,
+        crawled.full,
+        at,
+    )
+    .await?;
     Ok(figures)
 }
 
@@ -170,7 +206,7 @@ async fn reconcile(
     Ok(())
 }
 
-fn in_project(task: &Task, project_gid: &str) -> bool {
+pub(crate) fn in_project(task: &Task, project_gid: &str) -> bool {
     task.memberships.iter().any(|m| {
         m.project
             .as_ref()

@@ -174,7 +174,7 @@ async fn run_steps(
     observer.projects_selected(&names);
     let mut failed = Vec::new();
     for project in &selected {
-        if let Err(e) = sync_one(ctx, run, project, me.as_ref(), observer).await {
+        if let Err(e) = sync_one(ctx, run, project, me.as_ref(), options.mode, observer).await {
             failed.push(format!("{}: {e}", project.name));
         }
     }
@@ -196,12 +196,13 @@ async fn sync_one(
     run: Uuid,
     project: &ProjectState,
     me: Option<&Gid>,
+    mode: Mode,
     observer: &dyn Observer,
 ) -> Result<()> {
     store::runs::start_project(&ctx.pool, run, &project.asana_gid).await?;
     observer.project_started(&project.name);
     let asana = ctx.asana.scoped();
-    let result = sync_project_tasks(ctx, &asana, project, me, observer).await;
+    let result = sync_project_tasks(ctx, &asana, project, me, mode, observer).await;
     let requests = request_figures(&asana.stats());
     let (figures, error) = match &result {
         Ok(f) => (*f, None),

@@ -3,7 +3,7 @@
 
 use aegis::{
     store,
-    sync::{Error, SyncOptions},
+    sync::{Error, Mode, SyncOptions},
 };
 use fake_asana::{
     Config, TaskPatch,
@@ -57,10 +57,17 @@ async fn aegis_gid(app: &TestApp) -> String {
         .asana_gid
 }
 
+fn full() -> SyncOptions {
+    SyncOptions {
+        mode: Mode::Full,
+        ..SyncOptions::default()
+    }
+}
+
 #[sqlx::test(migrations = false)]
-async fn a_second_sync_changes_nothing_and_one_edit_is_one_update(pool: PgPool) {
+async fn a_second_full_sync_changes_nothing_and_one_edit_is_one_update(pool: PgPool) {
     let app = TestApp::new(pool, multi_page()).await;
-    let first = app.sync_all().await;
+    let first = app.sync(full()).await.unwrap();
     let (created, updated, seen_twice) = project_figures(&app, first.run).await;
     assert!(
         created > 300,
@@ -71,7 +78,7 @@ async fn a_second_sync_changes_nothing_and_one_edit_is_one_update(pool: PgPool) 
     let seen = created + seen_twice;
     let rows = app.count("select count(*) from tasks").await;
 
-    let second = app.sync_all().await;
+    let second = app.sync(full()).await.unwrap();
     assert_eq!(
         project_figures(&app, second.run).await,
         (0, 0, seen),
@@ -83,15 +90,17 @@ async fn a_second_sync_changes_nothing_and_one_edit_is_one_update(pool: PgPool) 
         "no duplicates"
     );
 
-    let world = app.fake.snapshot();
-    let project = &world.projects[&world.portfolios[&world.main_portfolio].items[0]];
-    let task = project.task_order[5].clone();
-    let patch = TaskPatch {
-        name: Some("Renamed ✨".into()),
-        ..TaskPatch::default()
-    };
-    app.fake.modify_task(&task, patch).unwrap();
-    let third = app.sync_all().await;
+    let task = first_task(&app);
+    app.fake
+        .modify_task(
+            &task,
+            TaskPatch {
+                name: Some("Renamed ✨".into()),
+                ..TaskPatch::default()
+            },
+        )
+        .unwrap();
+    let third = app.sync(full()).await.unwrap();
     assert_eq!(project_figures(&app, third.run).await, (0, 1, seen - 1));
     let run = store::runs::get(&app.pool, third.run)
         .await
@@ -102,6 +111,67 @@ async fn a_second_sync_changes_nothing_and_one_edit_is_one_update(pool: PgPool) 
         run.requests.api_requests > 0 && run.requests.pages > 0,
         "request figures recorded"
     );
+}
+
+fn first_task(app: &TestApp) -> String {
+    let world = app.fake.snapshot();
+    let project = &world.projects[&world.portfolios[&world.main_portfolio].items[0]];
+    project.task_order[5].clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_incremental_sync_reads_only_events_and_the_changed_tasks(pool: PgPool) {
+    let app = TestApp::new(pool, multi_page()).await;
+    app.sync_all().await;
+    let projects = app
+        .count("select count(*) from projects where not archived")
+        .await as usize;
+
+    app.fake.reset_stats();
+    let unchanged = app.sync_all().await;
+    assert_eq!(
+        project_figures(&app, unchanged.run).await,
+        (0, 0, 0),
+        "nothing to write"
+    );
+    let log = app.fake.request_log();
+    let events = log.iter().filter(|r| r.path == "/events").count();
+    assert_eq!(events, projects, "one events request per project");
+    assert!(
+        log.iter().all(|r| r.path != "/tasks"),
+        "no task listing: {log:?}"
+    );
+
+    let task = first_task(&app);
+    app.fake
+        .modify_task(
+            &task,
+            TaskPatch {
+                name: Some("Renamed ✨".into()),
+                ..TaskPatch::default()
+            },
+        )
+        .unwrap();
+    app.fake.reset_stats();
+    let edited = app.sync_all().await;
+    assert_eq!(project_figures(&app, edited.run).await, (0, 1, 0));
+    let fetched: Vec<_> = app
+        .fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/tasks"))
+        .collect();
+    assert_eq!(
+        fetched.len(),
+        1,
+        "only the changed task is fetched: {fetched:?}"
+    );
+    let name: String = sqlx::query_scalar("select name from tasks where asana_gid = $1")
+        .bind(&task)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Renamed ✨");
 }
 
 #[sqlx::test(migrations = false)]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use aegis::{queue, store, sync};
+use aegis::{queue, store, sync, sync::SyncOptions};
 use aegis_jobs::{Mode, Scope, SyncPortfolio};
 use fake_asana::{
     Config,
@@ -81,7 +81,11 @@ async fn enqueue_and_drain_gives_the_rows_an_inline_sync_gives(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    app.sync_all().await;
+    let full = SyncOptions {
+        mode: Mode::Full,
+        ..SyncOptions::default()
+    };
+    app.sync(full).await.unwrap();
     assert_eq!(
         task_rows(&app.pool).await,
         queued,
