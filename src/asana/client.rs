@@ -46,6 +46,8 @@ struct Inner {
     config: AsanaConfig,
     limiter: Limiter,
     changes_seen: Mutex<HashSet<String>>,
+    /// The token's user, asked once per client.
+    me: tokio::sync::OnceCell<super::User>,
 }
 
 /// `{"data": …}`, Asana's envelope for a single object.
@@ -90,6 +92,7 @@ impl AsanaClient {
             config,
             limiter,
             changes_seen: Mutex::default(),
+            me: tokio::sync::OnceCell::new(),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -116,6 +119,11 @@ impl AsanaClient {
     /// The process-wide totals, whatever the handle.
     pub fn total_stats(&self) -> ClientStats {
         self.stats.totals.snapshot()
+    }
+
+    /// The memo of the token's user, shared by every handle of the client.
+    pub(crate) fn me_cell(&self) -> &tokio::sync::OnceCell<super::User> {
+        &self.inner.me
     }
 
     pub(crate) fn record_page(&self) {

@@ -20,15 +20,22 @@ pub struct User {
 }
 
 impl AsanaClient {
-    /// The user who owns the token (`GET /users/me`).
+    /// The user who owns the token (`GET /users/me`), asked once per client
+    /// and remembered (every handle of the client shares the answer).
     ///
     /// # Errors
     /// [`Error::Unauthorized`](super::Error::Unauthorized) for a bad token,
     /// and any other [`Error`](super::Error) of the chokepoint.
     #[instrument(skip_all)]
     pub async fn me(&self) -> Result<User> {
-        let query = [("opt_fields", USER_FIELDS.to_owned())];
-        self.get_data(&Target::new("user", "me"), "/users/me", &query)
-            .await
+        let user = self
+            .me_cell()
+            .get_or_try_init(|| async {
+                let query = [("opt_fields", USER_FIELDS.to_owned())];
+                self.get_data(&Target::new("user", "me"), "/users/me", &query)
+                    .await
+            })
+            .await?;
+        Ok(user.clone())
     }
 }

@@ -15,10 +15,10 @@ use tracing::{info, instrument};
 use uuid::Uuid;
 
 use super::{
-    Error, Result, SyncContext,
+    AegisUser, Error, Result, SyncContext,
     portfolio::sync_portfolio,
     project::{apply, crawl_project},
-    run::{PlainObserver, aegis_user, request_figures, select},
+    run::{PlainObserver, request_figures, select},
 };
 use crate::{
     asana::AsanaClient,
@@ -169,9 +169,8 @@ pub async fn project_job(
         })?;
     adopt_orphan_job(ctx, job, job_id, &project).await?;
     children::start_job(&ctx.pool, job_id).await?;
-    let me = aegis_user(ctx, asana).await?;
-    let crawled =
-        crawl_project(ctx, asana, &project, me.as_ref(), job.mode, &PlainObserver).await?;
+    let me = AegisUser::new(ctx, asana);
+    let crawled = crawl_project(ctx, asana, &project, &me, job.mode, &PlainObserver).await?;
     let mut tx = ctx.pool.begin().await?;
     children::lock_runs_of_job(&mut tx, job_id).await?;
     let figures = apply(&mut tx, &project, crawled).await?;

@@ -60,6 +60,36 @@ pub enum Error {
     },
 }
 
+/// Whose assignments set `assigned_to_aegis`: the configured user, else the
+/// token's own, asked only when a task is about to be written (and then
+/// remembered by the client).
+#[derive(Debug, Clone)]
+pub struct AegisUser {
+    configured: Option<Gid>,
+    asana: AsanaClient,
+}
+
+impl AegisUser {
+    /// The resolver for a sync using `asana`.
+    pub fn new(ctx: &SyncContext, asana: &AsanaClient) -> AegisUser {
+        AegisUser {
+            configured: ctx.aegis_user.clone(),
+            asana: asana.clone(),
+        }
+    }
+
+    /// The user's gid (one request the first time, when not configured).
+    ///
+    /// # Errors
+    /// Asana's, for `/users/me`.
+    pub async fn gid(&self) -> Result<Option<Gid>> {
+        match &self.configured {
+            Some(gid) => Ok(Some(gid.clone())),
+            None => Ok(Some(self.asana.me().await?.gid)),
+        }
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::Store(e.into())

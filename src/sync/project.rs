@@ -12,7 +12,7 @@ use tracing::instrument;
 use aegis_jobs::Mode;
 
 use super::{
-    Result, SyncContext,
+    AegisUser, Result, SyncContext,
     convert::task_row,
     incremental::{self, Plan},
     run::Observer,
@@ -51,11 +51,11 @@ pub async fn sync_project_tasks(
     ctx: &SyncContext,
     asana: &AsanaClient,
     project: &ProjectState,
-    aegis_user: Option<&Gid>,
+    me: &AegisUser,
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<TaskFigures> {
-    let crawled = crawl_project(ctx, asana, project, aegis_user, mode, observer).await?;
+    let crawled = crawl_project(ctx, asana, project, me, mode, observer).await?;
     let mut tx = ctx.pool.begin().await?;
     let figures = apply(&mut tx, project, crawled).await?;
     tx.commit().await?;
@@ -75,7 +75,7 @@ pub async fn crawl_project(
     ctx: &SyncContext,
     asana: &AsanaClient,
     project: &ProjectState,
-    aegis_user: Option<&Gid>,
+    me: &AegisUser,
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<Crawled> {
@@ -88,7 +88,7 @@ pub async fn crawl_project(
             crawl.token = Some(token);
             let present =
                 incremental::fetch_changes(ctx, asana, project, &gids, &mut crawl).await?;
-            write_tasks(ctx, project, &present, aegis_user, &mut crawl).await?;
+            write_tasks(ctx, project, &present, me, &mut crawl).await?;
             observer.tasks_synced(&project.name, present.len() as u64);
             return Ok(crawl);
         }
@@ -96,13 +96,13 @@ pub async fn crawl_project(
     crawl.token = token;
     crawl.full = true;
     let listing = asana.project_tasks(&gid, None);
-    crawl_pages(ctx, project, listing, aegis_user, &mut crawl, observer).await?;
+    crawl_pages(ctx, project, listing, me, &mut crawl, observer).await?;
     while let Some(parent) = crawl.parents.pop() {
         let listing = asana.subtasks(&parent);
-        crawl_pages(ctx, project, listing, aegis_user, &mut crawl, observer).await?;
+        crawl_pages(ctx, project, listing, me, &mut crawl, observer).await?;
     }
     store::tasks::link_orphans(&ctx.pool).await?;
-    reconcile(ctx, asana, project, aegis_user, started, &mut crawl).await?;
+    reconcile(ctx, asana, project, me, started, &mut crawl).await?;
     Ok(crawl)
 }
 
@@ -139,14 +139,14 @@ async fn crawl_pages(
     ctx: &SyncContext,
     project: &ProjectState,
     pages: impl Stream<Item = asana::Result<Page<Task>>>,
-    aegis_user: Option<&Gid>,
+    me: &AegisUser,
     crawl: &mut Crawled,
     observer: &dyn Observer,
 ) -> Result<()> {
     pin_mut!(pages);
     while let Some(page) = pages.next().await {
         let page = page?;
-        write_tasks(ctx, project, &page.data, aegis_user, crawl).await?;
+        write_tasks(ctx, project, &page.data, me, crawl).await?;
         observer.tasks_synced(&project.name, page.data.len() as u64);
     }
     Ok(())
@@ -156,10 +156,14 @@ async fn write_tasks(
     ctx: &SyncContext,
     project: &ProjectState,
     tasks: &[Task],
-    aegis_user: Option<&Gid>,
+    me: &AegisUser,
     crawl: &mut Crawled,
 ) -> Result<()> {
-    let rows: Vec<_> = tasks.iter().map(|t| task_row(t, aegis_user)).collect();
+    if tasks.is_empty() {
+        return Ok(());
+    }
+    let me = me.gid().await?;
+    let rows: Vec<_> = tasks.iter().map(|t| task_row(t, me.as_ref())).collect();
     for task in tasks {
         if task.num_subtasks.unwrap_or(0) > 0 {
             crawl.parents.push(task.gid.clone());
@@ -183,7 +187,7 @@ async fn reconcile(
     ctx: &SyncContext,
     asana: &AsanaClient,
     project: &ProjectState,
-    aegis_user: Option<&Gid>,
+    me: &AegisUser,
     since: DateTime<Utc>,
     crawl: &mut Crawled,
 ) -> Result<()> {
@@ -200,7 +204,7 @@ async fn reconcile(
             Err(e) => return Err(e.into()),
         }
     }
-    write_tasks(ctx, project, &present, aegis_user, crawl).await?;
+    write_tasks(ctx, project, &present, me, crawl).await?;
     crawl.deleted = deleted;
     crawl.removed = removed;
     Ok(())

@@ -7,9 +7,11 @@ use serde_json::json;
 use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
-use super::{Error, Result, SyncContext, portfolio::sync_portfolio, project::sync_project_tasks};
+use super::{
+    AegisUser, Error, Result, SyncContext, portfolio::sync_portfolio, project::sync_project_tasks,
+};
 use crate::{
-    asana::{AsanaClient, ClientStats, Gid},
+    asana::ClientStats,
     store::{
         self,
         projects::{ProjectState, UpsertCounts},
@@ -130,15 +132,7 @@ async fn run_steps(
     run: Uuid,
 ) -> Result<()> {
     let asana = ctx.asana.scoped();
-    let me = if options.projects_only {
-        Ok(None)
-    } else {
-        aegis_user(ctx, &asana).await
-    };
-    let (me, outcome) = match me {
-        Ok(me) => (me, sync_portfolio(ctx, &asana).await),
-        Err(e) => (None, Err(e)),
-    };
+    let outcome = sync_portfolio(ctx, &asana).await;
     let figures = request_figures(&asana.stats());
     let outcome = match outcome {
         Ok(o) => o,
@@ -174,7 +168,7 @@ async fn run_steps(
     observer.projects_selected(&names);
     let mut failed = Vec::new();
     for project in &selected {
-        if let Err(e) = sync_one(ctx, run, project, me.as_ref(), options.mode, observer).await {
+        if let Err(e) = sync_one(ctx, run, project, options.mode, observer).await {
             failed.push(format!("{}: {e}", project.name));
         }
     }
@@ -195,14 +189,14 @@ async fn sync_one(
     ctx: &SyncContext,
     run: Uuid,
     project: &ProjectState,
-    me: Option<&Gid>,
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<()> {
     store::runs::start_project(&ctx.pool, run, &project.asana_gid).await?;
     observer.project_started(&project.name);
     let asana = ctx.asana.scoped();
-    let result = sync_project_tasks(ctx, &asana, project, me, mode, observer).await;
+    let me = AegisUser::new(ctx, &asana);
+    let result = sync_project_tasks(ctx, &asana, project, &me, mode, observer).await;
     let requests = request_figures(&asana.stats());
     let (figures, error) = match &result {
         Ok(f) => (*f, None),
@@ -246,15 +240,6 @@ pub(crate) fn select(projects: &[ProjectState], wanted: &[String]) -> Result<Vec
         .filter(|p| !p.archived && wanted.iter().any(|w| w == &p.asana_gid || w == &p.name))
         .cloned()
         .collect())
-}
-
-/// Whose assignments set `assigned_to_aegis`: the configured user, else the
-/// token's own (one request).
-pub(crate) async fn aegis_user(ctx: &SyncContext, asana: &AsanaClient) -> Result<Option<Gid>> {
-    match &ctx.aegis_user {
-        Some(gid) => Ok(Some(gid.clone())),
-        None => Ok(Some(asana.me().await?.gid)),
-    }
 }
 
 pub(crate) fn request_figures(stats: &ClientStats) -> RequestFigures {
