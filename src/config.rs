@@ -18,6 +18,14 @@ pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 150;
 /// How long connecting to the database may take before aegis gives up.
 pub const DATABASE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Attempts per request of a worker's Asana client (the first included).
+pub const WORKER_REQUEST_ATTEMPTS: u32 = 3;
+
+/// The longest a worker's Asana client waits in memory, between tries or
+/// for a `Retry-After`; a longer wait ends the job's attempt instead and is
+/// persisted as its next run time.
+pub const WORKER_LONGEST_WAIT: Duration = Duration::from_secs(2);
+
 /// A problem the user fixes in the environment or on the command line (exit
 /// code 2). The message is one line: what is wrong, then what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +136,44 @@ impl AsanaSettings {
         config.requests_per_minute = self.requests_per_minute;
         config
     }
+
+    /// A worker's client configuration: [`client_config`](Self::client_config)
+    /// with short in-process retries ([`WORKER_REQUEST_ATTEMPTS`] tries, waits
+    /// of at most [`WORKER_LONGEST_WAIT`]). A longer outage or `Retry-After`
+    /// fails the job's attempt with a retryable error, and the worker's guard
+    /// persists the wait as the job's next run time: a waiting job holds no
+    /// worker slot and survives a restart.
+    pub fn worker_client_config(&self) -> AsanaConfig {
+        let mut config = self.client_config();
+        config.max_attempts = WORKER_REQUEST_ATTEMPTS;
+        config.backoff_base = Duration::from_millis(500);
+        config.backoff_max = WORKER_LONGEST_WAIT;
+        config.max_retry_wait = WORKER_LONGEST_WAIT;
+        config
+    }
+}
+
+/// `ASANA_PORTFOLIO_GID` alone: what `aegis enqueue` needs (no token: the
+/// workers call Asana, not the enqueuer).
+///
+/// # Errors
+/// [`ConfigError`] when it is missing or not a gid.
+pub fn portfolio_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Gid, ConfigError> {
+    match get("ASANA_PORTFOLIO_GID").filter(|v| !v.trim().is_empty()) {
+        Some(raw) => gid("ASANA_PORTFOLIO_GID", &raw),
+        None => Err(ConfigError(
+            "ASANA_PORTFOLIO_GID is not set (export ASANA_PORTFOLIO_GID=<portfolio gid, digits>)"
+                .to_owned(),
+        )),
+    }
+}
+
+/// [`portfolio_from_lookup`] over this process's environment.
+///
+/// # Errors
+/// As [`portfolio_from_lookup`].
+pub fn portfolio_from_env() -> Result<Gid, ConfigError> {
+    portfolio_from_lookup(|name| std::env::var(name).ok())
 }
 
 impl fmt::Debug for AsanaSettings {

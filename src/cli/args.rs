@@ -2,11 +2,19 @@
 //! checked beyond their shape. [`crate::config`] turns them, with the
 //! environment, into typed configuration.
 //!
-//! [`Command`] is the one place a new subcommand is added (`enqueue`,
-//! `worker`, `queue …` come next); [`SyncScope`] is shared by every command
-//! that starts a sync, so `enqueue sync` takes exactly `sync`'s flags.
+//! [`Command`] is the one place a new subcommand is added; the flags of the
+//! durable-jobs commands (`enqueue`, `worker`, `queue …`) live in [`jobs`].
+//! [`SyncScope`] is shared by every command that starts a sync, so `enqueue
+//! sync` takes exactly `sync`'s flags.
+
+mod jobs;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
+
+pub use jobs::{
+    EnqueueArgs, EnqueueJob, EnqueueSyncArgs, JsonFlag, QueueArgs, QueueCommand, QueueListArgs,
+    QueuePurgeArgs, QueueRetryArgs, QueueShowArgs, WorkerArgs,
+};
 
 use crate::{sync::Mode, telemetry::LogFormat};
 
@@ -54,6 +62,12 @@ pub enum Command {
     Sync(SyncArgs),
     /// Freshness and task counts per project, and the last syncs.
     Status(StatusArgs),
+    /// Queue a sync for the workers (no worker or Asana token needed).
+    Enqueue(EnqueueArgs),
+    /// Run queued syncs until stopped (SIGTERM/ctrl-c) or, with --drain, done.
+    Worker(WorkerArgs),
+    /// Inspect and administer the job queue.
+    Queue(QueueArgs),
     /// Sync history: recent runs, or one run's per-project figures.
     Runs(RunsArgs),
 }
@@ -153,5 +167,47 @@ mod tests {
         assert!(
             Args::try_parse_from(["aegis", "sync", "--projects-only", "--project", "x"]).is_err()
         );
+    }
+
+    #[test]
+    fn job_commands_parse() {
+        let args =
+            Args::try_parse_from(["aegis", "enqueue", "sync", "--project", "Aegis", "--json"])
+                .unwrap();
+        let Command::Enqueue(EnqueueArgs {
+            job: EnqueueJob::Sync(sync),
+        }) = args.command
+        else {
+            panic!("not enqueue sync")
+        };
+        assert_eq!(sync.scope.projects, ["Aegis"]);
+        assert!(sync.json);
+        let args = Args::try_parse_from(["aegis", "worker", "--heartbeat", "1s", "--drain"]);
+        let Command::Worker(worker) = args.unwrap().command else {
+            panic!("not worker")
+        };
+        assert_eq!(worker.heartbeat, std::time::Duration::from_secs(1));
+        assert_eq!(worker.concurrency, 4);
+        assert!(worker.drain);
+        assert!(Args::try_parse_from(["aegis", "worker", "--heartbeat", "0s"]).is_err());
+        assert!(Args::try_parse_from(["aegis", "worker", "--retry-base", "5"]).is_err());
+    }
+
+    #[test]
+    fn queue_retry_takes_an_id_or_all_dead() {
+        let retry = |rest: &[&str]| {
+            let mut argv = vec!["aegis", "queue", "retry"];
+            argv.extend_from_slice(rest);
+            Args::try_parse_from(argv)
+        };
+        assert!(retry(&["01J"]).is_ok());
+        assert!(retry(&["--all-dead", "--kind", "sync-portfolio"]).is_ok());
+        assert!(retry(&[]).is_err());
+        assert!(retry(&["01J", "--all-dead"]).is_err());
+        assert!(retry(&["01J", "--kind", "sync-portfolio"]).is_err());
+        let list = Args::try_parse_from(["aegis", "queue", "list", "--state", "dead"]);
+        assert!(list.is_ok());
+        assert!(Args::try_parse_from(["aegis", "queue", "list", "--state", "zombie"]).is_err());
+        assert!(Args::try_parse_from(["aegis", "queue", "purge"]).is_err());
     }
 }

@@ -7,12 +7,17 @@
 //! the work failing (exit 1). `main` prints either as one line.
 
 pub mod args;
+pub mod duration;
+mod enqueue;
 mod migrate;
 mod output;
 mod progress;
+mod queue;
+mod queue_admin;
 mod runs;
 mod status;
 mod sync;
+mod worker;
 
 use indicatif::MultiProgress;
 use sqlx::{
@@ -35,6 +40,9 @@ pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&database).await,
         Command::Sync(sync) => sync::run(&database, &sync, progress).await,
         Command::Status(status) => status::run(&database, &status).await,
+        Command::Enqueue(enqueue) => enqueue::run(&database, &enqueue).await,
+        Command::Worker(worker) => worker::run(&database, &worker).await,
+        Command::Queue(queue) => queue::run(&database, &queue).await,
         Command::Runs(runs) => runs::run(&database, &runs).await,
     }
 }

@@ -81,15 +81,26 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
     table
 }
 
-/// A run in one line: id, status, mode, projects, request figures, error.
-pub(super) fn run_line(run: &Run) -> String {
-    let took = run
-        .finished_at
-        .map(|end| seconds((end - run.started_at).num_milliseconds()))
-        .unwrap_or_else(|| "still running".to_owned());
+/// How long a run took, or where it stands while it is open.
+pub(super) fn took(run: &Run) -> String {
+    match (run.finished_at, run.status.as_str()) {
+        (Some(end), _) => seconds((end - run.started_at).num_milliseconds()),
+        (None, "queued") => "not started".to_owned(),
+        (None, _) => "still running".to_owned(),
+    }
+}
+
+/// A run in one line: id, status, mode, how far its projects got (when
+/// known), project figures, request figures, error.
+pub(super) fn run_line(run: &Run, progress: Option<&str>) -> String {
+    let took = took(run);
+    let progress = progress
+        .filter(|p| *p != "-")
+        .map(|p| format!(", project tasks {p}"))
+        .unwrap_or_default();
     let mut line = format!(
-        "run {} {} ({} {}, {took}): projects {} created, {} updated, {} unchanged, {} \
-         removed; {} requests, {} pages, {} 429s, waited {}",
+        "run {} {} ({} {}, {took}{progress}): projects {} created, {} updated, {} unchanged, \
+         {} removed; {} requests, {} pages, {} 429s, waited {}",
         run.id,
         run.status,
         run.origin,

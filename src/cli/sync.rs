@@ -1,5 +1,6 @@
 //! `aegis sync`: an inline sync. Builds the [`SyncContext`] from validated
-//! config, runs [`run_inline`] with progress bars on a terminal (plain log
+//! config (its client draws from the token's rate budget, shared with the
+//! workers through the database), runs [`run_inline`] with progress bars on a terminal (plain log
 //! lines otherwise), then prints the run's summary read back from the
 //! database, so what is shown is what was recorded.
 //!
@@ -16,6 +17,7 @@ use uuid::Uuid;
 use super::{args::SyncArgs, connect, output, progress::ConsoleObserver};
 use crate::{
     asana::AsanaClient,
+    budget,
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     store,
     sync::{self, PlainObserver, SyncContext, SyncOptions, run_inline},
@@ -28,10 +30,14 @@ pub(super) async fn run(
     bars: MultiProgress,
 ) -> anyhow::Result<()> {
     let settings = AsanaSettings::from_env()?;
-    let asana =
-        AsanaClient::new(settings.client_config()).map_err(|e| ConfigError(e.to_string()))?;
+    let pool = connect(database).await?;
+    // The token's budget is shared with every worker through the database:
+    // an inline sync must not exceed what the workers keep to.
+    let mut client = settings.client_config();
+    budget::share(&mut client, pool.clone());
+    let asana = AsanaClient::new(client).map_err(|e| ConfigError(e.to_string()))?;
     let ctx = SyncContext {
-        pool: connect(database).await?,
+        pool,
         asana,
         portfolio: settings.portfolio.clone(),
         aegis_user: settings.aegis_user.clone(),
@@ -87,6 +93,6 @@ async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
     if !projects.is_empty() {
         println!("{}", output::project_results(&projects));
     }
-    println!("{}", output::run_line(&run));
+    println!("{}", output::run_line(&run, None));
     Ok(())
 }

@@ -118,3 +118,26 @@ fn redaction_hides_passwords_in_every_shape() {
         assert!(!redacted.contains("hunter2") && !redacted.contains("p%40ss"));
     }
 }
+
+#[test]
+fn enqueue_needs_only_the_portfolio() {
+    let gid = portfolio_from_lookup(lookup(&[("ASANA_PORTFOLIO_GID", " 42 ")]));
+    assert_eq!(gid.unwrap().as_str(), "42");
+    let missing = portfolio_from_lookup(lookup(&[("ASANA_ACCESS_TOKEN", "1/t")])).unwrap_err();
+    assert!(
+        missing.0.starts_with("ASANA_PORTFOLIO_GID is not set"),
+        "{missing}"
+    );
+    let bad = portfolio_from_lookup(lookup(&[("ASANA_PORTFOLIO_GID", "abc")])).unwrap_err();
+    assert!(bad.0.contains("must be an Asana gid"), "{bad}");
+}
+
+#[test]
+fn a_worker_client_keeps_its_waits_short() {
+    let s = AsanaSettings::from_lookup(lookup(&REQUIRED)).unwrap();
+    let config = s.worker_client_config();
+    assert_eq!(config.max_attempts, WORKER_REQUEST_ATTEMPTS);
+    assert!(config.backoff_max <= WORKER_LONGEST_WAIT);
+    assert!(config.max_retry_wait <= WORKER_LONGEST_WAIT);
+    assert_eq!(config.requests_per_minute, s.requests_per_minute);
+}

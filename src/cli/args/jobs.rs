@@ -1,0 +1,193 @@
+//! The flags of the durable-jobs commands: `enqueue`, `worker` and
+//! `queue …`. Durations take a unit (`500ms`, `2s`, `5m`; see
+//! [`duration`](crate::cli::duration)).
+
+use std::time::Duration;
+
+use clap::{Args as ClapArgs, Subcommand};
+
+use super::SyncScope;
+use crate::{cli::duration, queue::JobState};
+
+/// The environment `enqueue` reads, shown in `--help`.
+const ENQUEUE_ENV_HELP: &str = "\
+Environment:
+  DATABASE_URL               the database holding the queue (required)
+  ASANA_PORTFOLIO_GID        the portfolio to sync (required, digits)
+No Asana token is needed: the workers call Asana, not `enqueue`.
+
+Exit codes: 0 queued, 1 the database refused, 2 bad usage or configuration.";
+
+/// The environment a worker reads, shown in `--help`.
+const WORKER_ENV_HELP: &str = "\
+Environment: DATABASE_URL, ASANA_ACCESS_TOKEN, ASANA_PORTFOLIO_GID (required);
+ASANA_BASE_URL, ASANA_REQUESTS_PER_MINUTE (shared by every worker and inline sync of the
+token, through the database), AEGIS_USER_GID (optional).
+
+A worker's Asana client retries a request in memory at most 3 times, with at most 2 s
+between tries: longer waits (a 429's Retry-After, an outage) end the attempt and are
+persisted as the job's next run time, so a waiting job holds no worker slot.
+
+Exit codes: 0 stopped by SIGTERM/ctrl-c, or drained with no dead job; 1 drained with dead
+jobs (`aegis queue list --state dead`), or the workers failed; 2 bad usage or configuration.";
+
+/// `aegis enqueue …`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct EnqueueArgs {
+    /// What to enqueue.
+    #[command(subcommand)]
+    pub job: EnqueueJob,
+}
+
+/// What `aegis enqueue` can queue.
+#[derive(Debug, Clone, Subcommand)]
+pub enum EnqueueJob {
+    /// Queue a sync of the portfolio (run by `aegis worker`); prints the run id.
+    #[command(after_help = ENQUEUE_ENV_HELP)]
+    Sync(EnqueueSyncArgs),
+}
+
+/// `aegis enqueue sync`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct EnqueueSyncArgs {
+    /// What to sync.
+    #[command(flatten)]
+    pub scope: SyncScope,
+
+    /// Print `{"run": "<id>"}` instead of the bare id.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis worker`.
+#[derive(Debug, Clone, ClapArgs)]
+#[command(after_help = WORKER_ENV_HELP)]
+pub struct WorkerArgs {
+    /// Project jobs this process runs at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Attempts before a job is dead (fatal errors kill it at once).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+
+    /// First retry delay; doubles per attempt (±25 % jitter), at most 10m,
+    /// never shorter than Asana's Retry-After.
+    #[arg(long, default_value = "2s", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub retry_base: Duration,
+
+    /// Exit once no aegis job can run any more (0 if none is dead, else 1).
+    #[arg(long)]
+    pub drain: bool,
+
+    /// How often this process tells the queue it is alive; a worker silent
+    /// for 4 heartbeats has its jobs rescued by the others.
+    #[arg(long, default_value = "5s", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub heartbeat: Duration,
+
+    /// How often an idle worker looks for retries and rescued jobs (new jobs
+    /// wake it at once).
+    #[arg(long, default_value = "1s", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub poll_interval: Duration,
+
+    /// How long in-flight jobs may take to finish after SIGTERM/ctrl-c.
+    #[arg(long, default_value = "30s", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub shutdown_timeout: Duration,
+}
+
+/// `aegis queue …`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct QueueArgs {
+    /// What to inspect or change.
+    #[command(subcommand)]
+    pub command: QueueCommand,
+}
+
+/// The `queue` subcommands. Kinds: `sync-portfolio`, `sync-project-tasks`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum QueueCommand {
+    /// Jobs per kind and state, and how long the oldest pending one waits.
+    Stats(JsonFlag),
+    /// Jobs, newest first.
+    List(QueueListArgs),
+    /// One job: payload, attempts, state, next run, worker, last error.
+    Show(QueueShowArgs),
+    /// Bring dead jobs back (attempts reset) and reopen their runs.
+    Retry(QueueRetryArgs),
+    /// Delete finished jobs older than an age, and stale worker rows.
+    Purge(QueuePurgeArgs),
+}
+
+/// Just `--json`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct JsonFlag {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis queue list`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct QueueListArgs {
+    /// Only jobs in this state: pending, scheduled, running, retrying, done, dead.
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<JobState>,
+
+    /// Only jobs of this kind: sync-portfolio or sync-project-tasks.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+
+    /// How many jobs to show.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub limit: i64,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis queue show`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct QueueShowArgs {
+    /// The job's id (from `aegis queue list`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis queue retry`.
+#[derive(Debug, Clone, ClapArgs)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["id", "all_dead"]))]
+pub struct QueueRetryArgs {
+    /// The dead job to bring back.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Bring back every dead job (of `--kind`, if given).
+    #[arg(long)]
+    pub all_dead: bool,
+
+    /// With --all-dead: only jobs of this kind.
+    #[arg(long, value_name = "KIND", conflicts_with = "id")]
+    pub kind: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis queue purge`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct QueuePurgeArgs {
+    /// Delete done jobs that finished longer ago than this (e.g. 7d), and
+    /// worker rows not seen for as long. Dead and pending jobs stay.
+    #[arg(long, required = true, value_parser = duration::parse, value_name = "DURATION")]
+    pub done_older_than: Duration,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

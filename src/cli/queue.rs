@@ -1,0 +1,218 @@
+//! `aegis queue stats | list | show`: read-only views of aegis's job
+//! queues (tables, or JSON with `--json`); `retry` and `purge` are in
+//! [`queue_admin`](super::queue_admin). Every queue command needs only
+//! `DATABASE_URL`.
+
+use anyhow::Context as _;
+use sqlx::PgPool;
+
+use super::{
+    args::{QueueArgs, QueueCommand, QueueListArgs, QueueShowArgs},
+    connect, duration, one_line, output, queue_admin,
+};
+use crate::{
+    config::{ConfigError, DatabaseConfig},
+    queue::{self, JobDetail, JobState, JobSummary, QueueStats},
+};
+
+/// Runs a `queue` subcommand.
+pub(super) async fn run(database: &DatabaseConfig, args: &QueueArgs) -> anyhow::Result<()> {
+    let pool = connect(database).await?;
+    match &args.command {
+        QueueCommand::Stats(flag) => stats(&pool, flag.json).await,
+        QueueCommand::List(list_args) => list(&pool, list_args).await,
+        QueueCommand::Show(show_args) => show(&pool, show_args).await,
+        QueueCommand::Retry(retry_args) => queue_admin::retry(&pool, retry_args).await,
+        QueueCommand::Purge(purge_args) => queue_admin::purge(&pool, purge_args).await,
+    }
+}
+
+/// A queue error as the CLI reports it: an unknown kind is bad usage.
+pub(super) fn queue_error(error: queue::Error) -> anyhow::Error {
+    match error {
+        queue::Error::UnknownKind(_) => ConfigError(error.to_string()).into(),
+        other => other.into(),
+    }
+}
+
+/// A queue name without aegis's prefix, as `--kind` accepts it.
+pub(super) fn short_kind(kind: &str) -> &str {
+    kind.strip_prefix("aegis.").unwrap_or(kind)
+}
+
+async fn stats(pool: &PgPool, json: bool) -> anyhow::Result<()> {
+    let stats = queue::stats(pool).await.map_err(queue_error)?;
+    if json {
+        return output::print_json(&stats);
+    }
+    println!("{}", stats_table(&stats));
+    Ok(())
+}
+
+fn stats_table(stats: &[QueueStats]) -> comfy_table::Table {
+    let mut header = vec!["kind"];
+    header.extend(JobState::ALL.map(JobState::as_str));
+    header.push("oldest pending");
+    let mut table = output::table(&header, 1);
+    for s in stats {
+        let age = s.oldest_pending_age_secs.map_or_else(
+            || "-".to_owned(),
+            |secs| duration::format(std::time::Duration::from_secs(secs.max(0) as u64)),
+        );
+        table.add_row(vec![
+            short_kind(&s.kind).to_owned(),
+            s.pending.to_string(),
+            s.scheduled.to_string(),
+            s.running.to_string(),
+            s.retrying.to_string(),
+            s.done.to_string(),
+            s.dead.to_string(),
+            age,
+        ]);
+    }
+    table
+}
+
+async fn list(pool: &PgPool, args: &QueueListArgs) -> anyhow::Result<()> {
+    let jobs = queue::list(pool, args.state, args.kind.as_deref(), args.limit)
+        .await
+        .map_err(queue_error)?;
+    if args.json {
+        return output::print_json(&jobs);
+    }
+    if jobs.is_empty() {
+        println!("no jobs{}", filter_note(args));
+        return Ok(());
+    }
+    println!("{}", list_table(&jobs));
+    Ok(())
+}
+
+fn filter_note(args: &QueueListArgs) -> String {
+    match (args.state, args.kind.as_deref()) {
+        (None, None) => String::new(),
+        (state, kind) => {
+            let state = state.map(|s| format!(" {s}")).unwrap_or_default();
+            let kind = kind.map(|k| format!(" of kind {k}")).unwrap_or_default();
+            format!(" ({}{})", state.trim_start(), kind)
+        }
+    }
+}
+
+fn list_table(jobs: &[JobSummary]) -> comfy_table::Table {
+    let header = [
+        "id",
+        "kind",
+        "state",
+        "attempts",
+        "run at",
+        "target",
+        "run",
+        "worker",
+        "last error",
+    ];
+    let mut table = output::table(&header, 9);
+    for j in jobs {
+        let target = j
+            .payload
+            .project
+            .as_deref()
+            .map(|p| format!("project {p}"))
+            .or_else(|| {
+                j.payload
+                    .portfolio
+                    .as_deref()
+                    .map(|p| format!("portfolio {p}"))
+            })
+            .unwrap_or_default();
+        table.add_row(vec![
+            j.id.clone(),
+            short_kind(&j.kind).to_owned(),
+            j.state.to_string(),
+            format!("{}/{}", j.attempts, j.max_attempts),
+            output::when(Some(j.run_at)),
+            target,
+            j.payload.run.map(|r| r.to_string()).unwrap_or_default(),
+            j.lock_by.clone().unwrap_or_default(),
+            j.last_error.as_deref().map(clip).unwrap_or_default(),
+        ]);
+    }
+    table
+}
+
+/// One line of at most 80 characters.
+fn clip(text: &str) -> String {
+    let line = one_line(text);
+    match line.char_indices().nth(79) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
+}
+
+async fn show(pool: &PgPool, args: &QueueShowArgs) -> anyhow::Result<()> {
+    let Some(job) = queue::show(pool, &args.id).await.map_err(queue_error)? else {
+        anyhow::bail!(
+            "no aegis job {} (`aegis queue list` shows the ids)",
+            args.id.trim()
+        );
+    };
+    if args.json {
+        return output::print_json(&job);
+    }
+    let project = match &job.summary.project {
+        Some(gid) => project_name(pool, gid).await?,
+        None => None,
+    };
+    print_detail(&job, project.as_deref());
+    Ok(())
+}
+
+async fn project_name(pool: &PgPool, gid: &str) -> anyhow::Result<Option<String>> {
+    sqlx::query_scalar("select name from projects where asana_gid = $1")
+        .bind(gid)
+        .fetch_optional(pool)
+        .await
+        .context("reading the job's project failed")
+}
+
+fn print_detail(job: &JobDetail, project: Option<&str>) {
+    let next = match job.state {
+        JobState::Pending | JobState::Scheduled | JobState::Retrying => "next run",
+        _ => "run at",
+    };
+    let mut lines = vec![
+        ("kind", short_kind(&job.kind).to_owned()),
+        (
+            "state",
+            format!("{} (apalis status {})", job.state, job.status),
+        ),
+        ("attempts", format!("{}/{}", job.attempts, job.max_attempts)),
+        (next, output::when(Some(job.run_at))),
+    ];
+    if let Some(worker) = &job.lock_by {
+        lines.push((
+            "worker",
+            format!("{worker} (since {})", output::when(job.lock_at)),
+        ));
+    }
+    if job.done_at.is_some() {
+        lines.push(("finished", output::when(job.done_at)));
+    }
+    if let Some(run) = job.summary.run {
+        lines.push(("run", format!("{run} (`aegis runs {run}`)")));
+    }
+    if let Some(gid) = &job.summary.project {
+        lines.push(("project", format!("{} ({gid})", project.unwrap_or("?"))));
+    }
+    if let Some(gid) = &job.summary.portfolio {
+        lines.push(("portfolio", gid.clone()));
+    }
+    lines.push(("payload", job.payload.to_string()));
+    if let Some(error) = &job.last_error {
+        lines.push(("last error", one_line(error)));
+    }
+    println!("job {}", job.id);
+    for (label, value) in lines {
+        println!("  {:<11} {value}", format!("{label}:"));
+    }
+}

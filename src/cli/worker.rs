@@ -1,0 +1,143 @@
+//! `aegis worker`: runs aegis's job workers in this process until SIGTERM or
+//! ctrl-c (in-flight jobs finish, unstarted ones go back), or with `--drain`
+//! until no aegis job can run any more.
+//!
+//! The Asana client is the worker's ([`AsanaSettings::worker_client_config`]:
+//! short in-process retries, long waits persisted on the job) and draws from
+//! the token's budget shared through the database, so every worker and
+//! inline sync of one token together stay under `ASANA_REQUESTS_PER_MINUTE`.
+//!
+//! Exit: stopped → 0; drained with no dead job → 0; drained with dead jobs
+//! → 1 with a one-line summary.
+
+use anyhow::Context as _;
+use tracing::info;
+
+use super::{args::WorkerArgs, connect, duration};
+use crate::{
+    asana::AsanaClient,
+    budget,
+    config::{AsanaSettings, ConfigError, DatabaseConfig},
+    sync::SyncContext,
+    worker::{self, ProcessEnd, RetryPolicy, WorkerConfig},
+};
+
+/// Runs the workers and maps how they ended to the exit code.
+pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow::Result<()> {
+    let settings = AsanaSettings::from_env()?;
+    let pool = connect(database).await?;
+    let mut client = settings.worker_client_config();
+    budget::share(&mut client, pool.clone());
+    let asana = AsanaClient::new(client).map_err(|e| ConfigError(e.to_string()))?;
+    let ctx = SyncContext {
+        pool,
+        asana,
+        portfolio: settings.portfolio.clone(),
+        aegis_user: settings.aegis_user.clone(),
+    };
+    let config = worker_config(args);
+    log_start(&config, args, &settings);
+    let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout)
+        .await
+        .context("the worker failed (check the database; has `aegis migrate` run?)")?;
+    match end {
+        ProcessEnd::Stopped => {
+            println!("stopped");
+            Ok(())
+        }
+        ProcessEnd::Drained(report) if report.dead == 0 => {
+            println!("drained: {} done, 0 dead", report.done);
+            Ok(())
+        }
+        ProcessEnd::Drained(report) => Err(anyhow::anyhow!(
+            "drained: {} done, {} dead (see `aegis queue list --state dead`)",
+            report.done,
+            report.dead
+        )),
+    }
+}
+
+/// The worker configuration the flags ask for (unset parts: the defaults).
+fn worker_config(args: &WorkerArgs) -> WorkerConfig {
+    let defaults = WorkerConfig::default();
+    WorkerConfig {
+        concurrency: usize::from(args.concurrency),
+        policy: RetryPolicy {
+            max_attempts: args.max_attempts,
+            base: args.retry_base,
+            ..defaults.policy
+        },
+        heartbeat: args.heartbeat,
+        poll_interval: args.poll_interval,
+        ..defaults
+    }
+}
+
+/// One line with the worker's name and settings (the token never).
+fn log_start(config: &WorkerConfig, args: &WorkerArgs, settings: &AsanaSettings) {
+    let rescue = config
+        .heartbeat
+        .saturating_mul(config.missed_heartbeats as u32);
+    info!(
+        "worker {} starting: concurrency {}, max attempts {}, retry base {}, heartbeat {} \
+         (jobs rescued after {} of silence), poll {}, shutdown timeout {}, {}; shared budget \
+         {} requests/min at {}",
+        config.name,
+        config.concurrency,
+        config.policy.max_attempts,
+        duration::format(config.policy.base),
+        duration::format(config.heartbeat),
+        duration::format(rescue),
+        duration::format(config.poll_interval),
+        duration::format(args.shutdown_timeout),
+        if args.drain {
+            "draining"
+        } else {
+            "until stopped"
+        },
+        settings.requests_per_minute,
+        settings.base_url,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Args, Command};
+
+    #[test]
+    fn flags_become_the_worker_config() {
+        let args = Args::try_parse_from([
+            "aegis",
+            "worker",
+            "--concurrency",
+            "2",
+            "--max-attempts",
+            "3",
+            "--retry-base",
+            "500ms",
+            "--heartbeat",
+            "1s",
+            "--poll-interval",
+            "100ms",
+        ])
+        .unwrap();
+        let Command::Worker(args) = args.command else {
+            panic!("not worker")
+        };
+        let config = worker_config(&args);
+        assert_eq!(config.concurrency, 2);
+        assert_eq!(config.policy.max_attempts, 3);
+        assert_eq!(config.policy.base, Duration::from_millis(500));
+        assert_eq!(config.heartbeat, Duration::from_secs(1));
+        assert_eq!(config.poll_interval, Duration::from_millis(100));
+        assert_eq!(
+            config.missed_heartbeats,
+            WorkerConfig::default().missed_heartbeats
+        );
+    }
+}
