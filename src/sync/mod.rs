@@ -85,7 +85,7 @@ impl AegisUser {
     pub async fn gid(&self) -> Result<Option<Gid>> {
         match &self.configured {
             Some(gid) => Ok(Some(gid.clone())),
-            None => Ok(Some(self.asana.me().await?.gid)),
+            None => Ok(Some(self.asana.me_once().await?.gid)),
         }
     }
 }
