@@ -39,6 +39,14 @@ test *args:
         cargo test --workspace --no-fail-fast {{args}}
     fi
 
+# Run the benchmark (~15 min): prints one table, writes target/bench/results.json (--only S,.. --quick).
+bench *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release --workspace
+    export DATABASE_URL="$(scripts/db.sh url)"
+    exec target/release/aegis-bench --root . {{args}}
+
 # Run the fake Asana on its own (prints one JSON line: base_url, token, portfolio_gid, admin_url).
 fake port="8787" preset="demo" *args:
     cargo run --quiet -p fake-asana -- --port {{port}} --preset {{preset}} {{args}}

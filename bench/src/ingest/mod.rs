@@ -1,0 +1,123 @@
+//! Scenario 2, `ingest`: 100,000 task rows through the store's page upsert
+//! (`aegis::store::tasks::upsert_page`, pages of 100, one transaction each,
+//! as the sync writes them), against `COPY` of the same rows and against one
+//! upsert statement per row (a smaller sample), all in the same run and the
+//! same database.
+
+mod copy;
+mod rows;
+
+use std::time::Instant;
+
+use aegis::store::tasks::{TaskRow, upsert_page};
+use chrono::Utc;
+use sqlx::PgPool;
+
+use crate::{
+    env::{Bench, progress},
+    report::{Goal, Scenario},
+};
+
+/// Sizes of the scenario.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// Rows through the page upsert and through COPY.
+    pub rows: usize,
+    /// Rows written one statement each.
+    pub per_row: usize,
+}
+
+/// Runs the scenario into `s`.
+pub async fn run(bench: &Bench, sizes: Sizes, s: &mut Scenario) -> anyhow::Result<()> {
+    let db = bench.fresh_db("ingest").await?;
+    let result = measure(&db.pool, sizes, s).await;
+    bench.drop_db(db).await;
+    result
+}
+
+async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Result<()> {
+    let projects = projects(pool).await?;
+    copy::create_scratch(pool).await?;
+    let all: Vec<TaskRow> = (0..sizes.rows).map(rows::task).collect();
+    let bytes: usize = all.iter().map(|r| r.description.len()).sum();
+    progress(&format!(
+        "ingest: {} rows through upsert_page (pages of 100)",
+        all.len()
+    ));
+    let started = Instant::now();
+    for page in all.chunks(100) {
+        let mut tx = pool.begin().await?;
+        upsert_page(&mut tx, projects[0], page, Utc::now()).await?;
+        tx.commit().await?;
+    }
+    let upsert_s = started.elapsed().as_secs_f64();
+    progress(&format!(
+        "ingest: upsert {upsert_s:.1} s; COPY of the same rows"
+    ));
+    let started = Instant::now();
+    copy::copy_rows(pool, &all, &projects).await?;
+    let copy_s = started.elapsed().as_secs_f64();
+    let sample = &all[..sizes.per_row.min(all.len())];
+    progress(&format!(
+        "ingest: COPY {copy_s:.1} s; {} rows one upsert each",
+        sample.len()
+    ));
+    let started = Instant::now();
+    copy::per_row(pool, sample, projects[0]).await?;
+    let per_row_s = started.elapsed().as_secs_f64();
+    check_counts(pool, all.len()).await?;
+    let upsert = all.len() as f64 / upsert_s;
+    let copy = all.len() as f64 / copy_s;
+    let per_row = sample.len() as f64 / per_row_s;
+    s.put("rows", all.len() as u64)
+        .put("per_row_sample", sample.len() as u64)
+        .put("upsert_rows_per_s", upsert.round())
+        .put("copy_rows_per_s", copy.round())
+        .put_goal("upsert_vs_copy", upsert / copy, Some(Goal::AtLeast(0.5)))
+        .put("per_row_rows_per_s", per_row.round())
+        .put_goal(
+            "bulk_vs_per_row",
+            upsert / per_row,
+            Some(Goal::AtLeast(10.0)),
+        );
+    s.note(format!(
+        "each row: ~{} bytes of notes (plus the same as HTML), 2 memberships, 3 typed custom \
+         values, tags; COPY (text format, one transaction) writes the same tasks, memberships \
+         and custom values into LIKE-shaped scratch tables with their indexes; per-row writes \
+         the task row only, autocommit, prepared statement",
+        bytes / all.len().max(1)
+    ));
+    Ok(())
+}
+
+/// The two projects the rows are members of; returns their ids.
+async fn projects(pool: &PgPool) -> anyhow::Result<[i64; 2]> {
+    let mut ids = [0; 2];
+    for (k, gid) in rows::PROJECTS.iter().enumerate() {
+        ids[k] = sqlx::query_scalar(
+            "insert into projects (asana_gid, name) values ($1, $2) returning id",
+        )
+        .bind(gid)
+        .bind(format!("Bench project {k}"))
+        .fetch_one(pool)
+        .await?;
+    }
+    Ok(ids)
+}
+
+/// Checks that each method wrote what it should have.
+async fn check_counts(pool: &PgPool, rows: usize) -> anyhow::Result<()> {
+    let counts: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from tasks), (select count(*) from task_memberships), \
+         (select count(*) from task_custom_fields), (select count(*) from copy_tasks), \
+         (select count(*) from copy_memberships), (select count(*) from copy_custom_fields)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let n = rows as i64;
+    anyhow::ensure!(
+        counts == (n, 2 * n, 3 * n, n, 2 * n, 3 * n),
+        "ingest wrote unexpected row counts {counts:?} for {rows} rows"
+    );
+    Ok(())
+}

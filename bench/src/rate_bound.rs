@@ -1,0 +1,120 @@
+//! Scenario 3, `rate_bound`: the fake enforcing a per-token budget with
+//! latency on every request, a portfolio big enough that the budget bounds
+//! the sync to at least 30 s, and three worker processes started with the
+//! same `ASANA_REQUESTS_PER_MINUTE`, sharing it through Postgres
+//! (`aegis worker` wires `budget::share`). The figure: how close the wall
+//! time gets to requests ÷ budget, with no 429 from the fake.
+
+use std::time::Duration;
+
+use fake_asana::generate::{self, Preset};
+use serde_json::json;
+
+use crate::{
+    drain::{self, Workers},
+    env::{Bench, progress},
+    fake::{self, MinRequests},
+    report::{Goal, Scenario},
+};
+
+/// Sizes of the scenario.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// The fake's and the workers' budget.
+    pub budget_per_min: u32,
+    /// Latency the fake adds to every request.
+    pub latency: Duration,
+    /// Projects generated.
+    pub projects: usize,
+    /// The least number of requests the portfolio must need.
+    pub min_requests: u64,
+    /// Worker processes.
+    pub workers: Workers,
+}
+
+/// The smallest tasks-per-project (in steps of 50) whose world needs at
+/// least `sizes.min_requests` requests.
+fn pick_size(sizes: Sizes) -> (usize, MinRequests) {
+    let mut tasks = 50;
+    loop {
+        let preset = Preset::Custom {
+            projects: sizes.projects,
+            tasks_per_project: tasks,
+        };
+        let min = MinRequests::of(&generate::generate(&preset, 1, "0/fake-token"));
+        if min.total() >= sizes.min_requests || tasks >= 20_000 {
+            return (tasks, min);
+        }
+        tasks += 50;
+    }
+}
+
+/// Runs the scenario into `s`.
+pub async fn run(bench: &Bench, sizes: Sizes, s: &mut Scenario) -> anyhow::Result<()> {
+    let (tasks_per_project, min) = pick_size(sizes);
+    let budget = sizes.budget_per_min;
+    progress(&format!(
+        "rate_bound: {} × {tasks_per_project} tasks (≥ {} requests) at {budget}/min, {} ms latency",
+        sizes.projects,
+        min.total(),
+        sizes.latency.as_millis()
+    ));
+    let fake = fake::spawn(
+        sizes.projects,
+        tasks_per_project,
+        Some(budget),
+        sizes.latency,
+    )
+    .await?;
+    let db = bench.fresh_db("rate_bound").await?;
+    let env = fake::aegis_env(&fake, &db.url, budget);
+    let result = drain::sync(bench, &env, "rate_bound", true, sizes.workers).await;
+    let stats = fake.stats();
+    let shared: i64 = sqlx::query_scalar("select count(*) from rate_budgets")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap_or(0);
+    fake.shutdown().await;
+    bench.drop_db(db).await;
+    let drained = result?;
+    let requests = stats.total_requests;
+    let bound = requests as f64 * 60.0 / f64::from(budget);
+    let wall = drained.wall.as_secs_f64();
+    let busiest = stats
+        .max_requests_in_60s
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    s.put("budget_per_min", budget)
+        .put("workers", sizes.workers.processes as u64)
+        .put("requests", requests)
+        .put("bound_s", round2(bound))
+        .put("wall_s", round2(wall))
+        .put_goal(
+            "wall_vs_bound",
+            round2(wall / bound),
+            Some(Goal::AtMost(1.10)),
+        )
+        .put_goal("fake_429s", stats.served_429, Some(Goal::AtMost(0.0)))
+        .put("max_requests_in_60s", busiest);
+    s.detail("min_requests", min.total());
+    s.detail("latency_ms", sizes.latency.as_millis() as u64);
+    s.detail(
+        "world",
+        json!({"projects": sizes.projects, "tasks_per_project": tasks_per_project}),
+    );
+    s.detail("requests_by_route", json!(stats.by_route));
+    s.detail("shared_budget_rows", shared);
+    if shared == 0 {
+        s.note("no rate_budgets row: the workers did not share the budget through Postgres");
+    }
+    for failure in &drained.failed {
+        s.note(failure.clone());
+    }
+    Ok(())
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
