@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use aegis_jobs::Mode;
 use tracing::{debug, info};
 
-use super::{Result, SyncContext, project::Crawled};
+use super::{Result, project::Crawled};
 use crate::{
     asana::{self, AsanaClient, EventsResponse, Gid, Task},
     store::projects::ProjectState,
@@ -94,7 +94,6 @@ async fn fresh_token(asana: &AsanaClient, gid: &Gid) -> Result<Option<String>> {
 /// subtask, which lives in its parent's project) → stored; otherwise it
 /// left the project.
 pub(crate) async fn fetch_changes(
-    ctx: &SyncContext,
     asana: &AsanaClient,
     project: &ProjectState,
     gids: &BTreeSet<String>,
@@ -112,7 +111,6 @@ pub(crate) async fn fetch_changes(
             Err(e) => return Err(e.into()),
         }
     }
-    let _ = ctx;
     Ok(present)
 }
 

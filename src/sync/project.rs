@@ -86,9 +86,9 @@ pub async fn crawl_project(
         Plan::Crawl { token } => token,
         Plan::Changes { gids, token } => {
             crawl.token = Some(token);
-            let present =
-                incremental::fetch_changes(ctx, asana, project, &gids, &mut crawl).await?;
+            let present = incremental::fetch_changes(asana, project, &gids, &mut crawl).await?;
             write_tasks(ctx, project, &present, me, &mut crawl).await?;
+            store::tasks::link_orphans(&ctx.pool).await?;
             observer.tasks_synced(&project.name, present.len() as u64);
             return Ok(crawl);
         }
