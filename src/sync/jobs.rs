@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     AegisUser, Error, Result, SyncContext,
-    portfolio::sync_portfolio,
+    portfolio::sync_and_record,
     project::{apply, crawl_project},
     run::{PlainObserver, request_figures, select},
 };
@@ -77,18 +77,7 @@ pub async fn portfolio_job(
     )
     .await?;
     children::start_run(&ctx.pool, job.run).await?;
-    let outcome = sync_portfolio(ctx, asana).await;
-    let figures = request_figures(&asana.stats());
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            store::runs::record_portfolio(&ctx.pool, job.run, figures, Default::default(), 0)
-                .await?;
-            return Err(e);
-        }
-    };
-    let removed = outcome.removed.len() as i32;
-    store::runs::record_portfolio(&ctx.pool, job.run, figures, outcome.counts, removed).await?;
+    let outcome = sync_and_record(ctx, asana, job.run).await?;
     if job.scope.projects_only {
         store::runs::finish(&ctx.pool, job.run, "done", None).await?;
         return Ok(0);

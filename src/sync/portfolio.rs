@@ -61,3 +61,23 @@ pub async fn sync_portfolio(ctx: &SyncContext, asana: &AsanaClient) -> Result<Po
     outcome.projects = projects;
     Ok(outcome)
 }
+
+/// [`sync_portfolio`], then its figures (requests, projects created,
+/// updated, unchanged, removed) recorded on the run, whether it worked or not.
+///
+/// # Errors
+/// As [`sync_portfolio`], or the database's when recording.
+pub async fn sync_and_record(
+    ctx: &SyncContext,
+    asana: &AsanaClient,
+    run: uuid::Uuid,
+) -> Result<PortfolioOutcome> {
+    let outcome = sync_portfolio(ctx, asana).await;
+    let figures = super::run::request_figures(&asana.stats());
+    let (counts, removed) = match &outcome {
+        Ok(o) => (o.counts, o.removed.len() as i32),
+        Err(_) => (UpsertCounts::default(), 0),
+    };
+    store::runs::record_portfolio(&ctx.pool, run, figures, counts, removed).await?;
+    outcome
+}

@@ -8,7 +8,7 @@ use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
 use super::{
-    AegisUser, Error, Result, SyncContext, portfolio::sync_portfolio, project::sync_project_tasks,
+    AegisUser, Error, Result, SyncContext, portfolio::sync_and_record, project::sync_project_tasks,
 };
 use crate::{
     asana::ClientStats,
@@ -131,25 +131,7 @@ async fn run_steps(
     observer: &dyn Observer,
     run: Uuid,
 ) -> Result<()> {
-    let asana = ctx.asana.scoped();
-    let outcome = sync_portfolio(ctx, &asana).await;
-    let figures = request_figures(&asana.stats());
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            store::runs::record_portfolio(&ctx.pool, run, figures, UpsertCounts::default(), 0)
-                .await?;
-            return Err(e);
-        }
-    };
-    store::runs::record_portfolio(
-        &ctx.pool,
-        run,
-        figures,
-        outcome.counts,
-        outcome.removed.len() as i32,
-    )
-    .await?;
+    let outcome = sync_and_record(ctx, &ctx.asana.scoped(), run).await?;
     observer.portfolio_synced(
         outcome.projects.len(),
         outcome.counts,
