@@ -17,6 +17,7 @@ use apalis::prelude::{AbortError, BoxDynError};
 use rand::Rng;
 use tracing::{error, warn};
 
+use super::JobContext;
 use crate::{asana::AsanaClient, sync};
 
 /// How attempts are retried.
@@ -104,13 +105,12 @@ pub enum Verdict {
     Dead,
 }
 
-/// Runs one attempt of a job under the policy. `work` gets the attempt's
-/// client handle; `on_failure` records a failed attempt in aegis's tables
-/// (before the queue row is updated by apalis).
+/// Runs one attempt of a job under the context's policy. `work` gets the
+/// attempt's own client handle (its stats are the attempt's); `on_failure`
+/// records a failed attempt in aegis's tables (before apalis updates the
+/// queue row).
 pub async fn run_attempt<W, Fut, H, HFut>(
-    pool: &sqlx::PgPool,
-    asana: AsanaClient,
-    policy: RetryPolicy,
+    ctx: &JobContext,
     (job_id, attempt): (&str, u32),
     work: W,
     on_failure: H,
@@ -121,6 +121,7 @@ where
     H: FnOnce(AsanaClient, Verdict, String) -> HFut,
     HFut: Future<Output = sync::Result<()>>,
 {
+    let (pool, policy, asana) = (&ctx.sync.pool, ctx.policy, ctx.sync.asana.scoped());
     let failure = match attempt_outcome(policy.timeout, work(asana.clone())).await {
         Ok(()) => return Ok(()),
         Err(f) => f,

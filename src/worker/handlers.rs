@@ -31,17 +31,7 @@ pub async fn sync_portfolio(
             Verdict::Retry => Ok(()),
         }
     };
-    let attempt = attempt.current() as u32;
-    let pool = ctx.sync.pool.clone();
-    run_attempt(
-        &pool,
-        ctx.sync.asana.scoped(),
-        ctx.policy,
-        (&job_id, attempt),
-        work,
-        on_failure,
-    )
-    .await
+    run_attempt(&ctx, (&job_id, attempt.current() as u32), work, on_failure).await
 }
 
 /// Handles a `SyncProjectTasks` job.
@@ -70,15 +60,5 @@ pub async fn sync_project_tasks(
             sync::jobs::project_job_failed(&ctx.sync, &failed_id, outcome, requests, &message).await
         }
     };
-    let attempt = attempt.current() as u32;
-    let pool = ctx.sync.pool.clone();
-    run_attempt(
-        &pool,
-        ctx.sync.asana.scoped(),
-        ctx.policy,
-        (&job_id, attempt),
-        work,
-        on_failure,
-    )
-    .await
+    run_attempt(&ctx, (&job_id, attempt.current() as u32), work, on_failure).await
 }
