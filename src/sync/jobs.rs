@@ -36,17 +36,22 @@ use crate::{
 /// # Errors
 /// The database's.
 pub async fn enqueue_sync(conn: &mut PgConnection, job: &SyncPortfolio) -> Result<Uuid> {
-    let scope = serde_json::to_value(&job.scope).unwrap_or_default();
-    children::create_queued_run(
-        &mut *conn,
-        job.run,
-        job.mode.as_str(),
-        &scope,
-        &job.portfolio,
-    )
-    .await?;
-    aegis_jobs::enqueue(conn, job).await.map_err(queue_error)?;
+    enqueue_sync_once(conn, job).await?;
     Ok(job.run)
+}
+
+/// As [`enqueue_sync`], and says whether the run was new (false: a job of
+/// the same run id was enqueued before, and nothing was added).
+///
+/// # Errors
+/// The database's.
+pub async fn enqueue_sync_once(conn: &mut PgConnection, job: &SyncPortfolio) -> Result<bool> {
+    let scope = serde_json::to_value(&job.scope).unwrap_or_default();
+    let mode = job.mode.as_str();
+    let created =
+        children::create_queued_run(&mut *conn, job.run, mode, &scope, &job.portfolio).await?;
+    let enqueued = aegis_jobs::enqueue(conn, job).await.map_err(queue_error)?;
+    Ok(created && enqueued != Enqueued::AlreadyPresent)
 }
 
 fn queue_error(e: aegis_jobs::Error) -> Error {

@@ -14,6 +14,7 @@ mod drain;
 mod guard;
 mod handlers;
 mod process;
+pub mod schedule;
 
 use std::time::Duration;
 

@@ -314,3 +314,38 @@ async fn a_project_that_always_fails_is_dead_after_max_attempts(pool: PgPool) {
         .unwrap();
     assert_eq!(projects.dead, 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_schedule_fires_once_per_tick_however_many_processes_run_it(pool: PgPool) {
+    crate::helpers::migrated(&pool).await;
+    use aegis::worker::schedule::{Schedule, fire};
+    let schedule = Schedule {
+        every: std::time::Duration::from_secs(60),
+        mode: Mode::Incremental,
+    };
+    let tick = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let later_same_tick = tick + chrono::Duration::seconds(30);
+    let (a, b, c) = tokio::join!(
+        fire(&pool, "42", schedule, tick),
+        fire(&pool, "42", schedule, later_same_tick),
+        fire(&pool, "42", schedule, tick),
+    );
+    let fired = [a.unwrap(), b.unwrap(), c.unwrap()];
+    assert_eq!(
+        fired.iter().filter(|f| **f).count(),
+        1,
+        "one process enqueues the tick: {fired:?}"
+    );
+    let next_tick = tick + chrono::Duration::seconds(60);
+    assert!(
+        fire(&pool, "42", schedule, next_tick).await.unwrap(),
+        "the next tick fires again"
+    );
+    let jobs: i64 = sqlx::query_scalar(
+        "select count(*) from apalis.jobs where job_type = 'aegis.sync-portfolio'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(jobs, 2);
+}
