@@ -15,21 +15,21 @@ use sqlx::PgPool;
 use crate::helpers;
 
 /// What a run of the binary gave.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn both(&self) -> String {
+    pub(crate) fn both(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
 }
 
 /// Runs `aegis args…` with only `env` set (tokio's process, so the fake
 /// Asana keeps serving on the test's runtime meanwhile).
-async fn aegis(env: &[(&str, String)], args: &[&str]) -> Run {
+pub(crate) async fn aegis(env: &[(&str, String)], args: &[&str]) -> Run {
     let Output {
         status,
         stdout,
@@ -50,7 +50,7 @@ async fn aegis(env: &[(&str, String)], args: &[&str]) -> Run {
 
 /// The URL of the test's own database: the suite's `DATABASE_URL` (host,
 /// credentials, options) with the test database's name.
-fn database_url(pool: &PgPool) -> String {
+pub(crate) fn database_url(pool: &PgPool) -> String {
     let master = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for the tests");
     let mut url = Url::parse(&master).expect("DATABASE_URL is a URL");
     url.set_path(
@@ -62,7 +62,7 @@ fn database_url(pool: &PgPool) -> String {
 }
 
 /// Everything `aegis sync` needs, pointed at `fake` and `pool`'s database.
-fn sync_env(pool: &PgPool, fake: &FakeAsana) -> Vec<(&'static str, String)> {
+pub(crate) fn sync_env(pool: &PgPool, fake: &FakeAsana) -> Vec<(&'static str, String)> {
     vec![
         ("DATABASE_URL", database_url(pool)),
         ("ASANA_BASE_URL", fake.base_url.clone()),
@@ -77,7 +77,7 @@ async fn fake() -> FakeAsana {
         .expect("the fake starts")
 }
 
-async fn project_gid(pool: &PgPool, name: &str) -> String {
+pub(crate) async fn project_gid(pool: &PgPool, name: &str) -> String {
     sqlx::query_scalar("select asana_gid from projects where name = $1")
         .bind(name)
         .fetch_one(pool)
@@ -301,7 +301,7 @@ async fn a_wrong_token_fails_with_asanas_answer_and_never_prints_it(pool: PgPool
 }
 
 /// The `error: …` line of stderr (log lines may come before and after).
-fn error_line(run: &Run) -> &str {
+pub(crate) fn error_line(run: &Run) -> &str {
     let mut errors = run.stderr.lines().filter(|l| l.starts_with("error: "));
     let line = errors.next().unwrap_or_default();
     assert_eq!(errors.next(), None, "one error line: {}", run.stderr);
@@ -358,4 +358,114 @@ async fn usage_errors_exit_2() {
     assert_eq!(run.code, Some(2), "{}", run.both());
     let run = aegis(&[], &["frobnicate"]).await;
     assert_eq!(run.code, Some(2), "{}", run.both());
+}
+
+#[sqlx::test(migrations = false)]
+async fn enqueue_needs_no_token_and_refuses_unknown_names_once_projects_are_known(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    let fake = fake().await;
+    let env = sync_env(&pool, &fake);
+    let no_token: Vec<_> = env
+        .iter()
+        .filter(|(k, _)| *k != "ASANA_ACCESS_TOKEN")
+        .cloned()
+        .collect();
+    // Before any portfolio sync nothing is known: the job checks the name.
+    let run = aegis(&no_token, &["enqueue", "sync", "--project", "Nope"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    assert!(
+        run.stdout.trim().parse::<uuid::Uuid>().is_ok(),
+        "{}",
+        run.stdout
+    );
+
+    let sync = aegis(&env, &["sync", "--no-console", "--projects-only"]).await;
+    assert_eq!(sync.code, Some(0), "{}", sync.both());
+    let run = aegis(&no_token, &["enqueue", "sync", "--project", "Nope"]).await;
+    assert_config_error(&run, "error: unknown project(s) Nope: the portfolio has ");
+    for known in ["Aegis", "Triptic", "Agents"] {
+        assert!(run.stderr.contains(known), "{}", run.stderr);
+    }
+    let args = [
+        "enqueue",
+        "sync",
+        "--project",
+        "Aegis",
+        "--project",
+        "999",
+        "--json",
+    ];
+    let run = aegis(&no_token, &args).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let id = json["run"].as_str().expect("a run id");
+    let runs = aegis(&no_token[..1], &["runs", id]).await;
+    assert!(runs.stdout.contains(" queued (queued "), "{}", runs.stdout);
+    assert!(runs.stdout.contains("not started"), "{}", runs.stdout);
+
+    let run = aegis(&no_token[..1], &["enqueue", "sync"]).await;
+    assert_config_error(&run, "error: ASANA_PORTFOLIO_GID is not set (");
+    let run = aegis(&no_token, &["worker", "--drain"]).await;
+    assert_config_error(&run, "error: ASANA_ACCESS_TOKEN is not set (");
+}
+
+#[sqlx::test(migrations = false)]
+async fn queue_commands_say_what_they_could_not_do(pool: PgPool) {
+    let db = ("DATABASE_URL", database_url(&pool));
+    let stats = aegis(std::slice::from_ref(&db), &["queue", "stats"]).await;
+    assert_eq!(stats.code, Some(1), "{}", stats.both());
+    assert!(
+        error_line(&stats).contains("aegis migrate"),
+        "{}",
+        stats.stderr
+    );
+
+    helpers::migrated(&pool).await;
+    let env = [db.clone(), ("ASANA_PORTFOLIO_GID", "42".to_owned())];
+    assert_eq!(aegis(&env, &["enqueue", "sync"]).await.code, Some(0));
+    let list = aegis(&env, &["queue", "list", "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
+    let id = jobs[0]["id"].as_str().expect("a job id").to_owned();
+    let show = aegis(&env, &["queue", "show", &id]).await;
+    assert_eq!(show.code, Some(0), "{}", show.both());
+    for expected in [
+        "kind:       sync-portfolio",
+        "state:      pending",
+        "0/5",
+        "\"portfolio\":\"42\"",
+    ] {
+        assert!(
+            show.stdout.contains(expected),
+            "{expected}: {}",
+            show.stdout
+        );
+    }
+
+    let retry = aegis(&env, &["queue", "retry", &id]).await;
+    assert_eq!(retry.code, Some(1), "{}", retry.both());
+    let expected = format!("error: job {id} is pending, not dead: only dead jobs are retried");
+    assert_eq!(error_line(&retry), expected);
+    let retry = aegis(&env, &["queue", "retry", "01NOSUCHJOB"]).await;
+    assert!(
+        error_line(&retry).starts_with("error: no aegis job 01NOSUCHJOB"),
+        "{}",
+        retry.stderr
+    );
+    let retry = aegis(&env, &["queue", "retry", "--all-dead"]).await;
+    assert_eq!(error_line(&retry), "error: no dead jobs to retry");
+    let show = aegis(&env, &["queue", "show", "01NOSUCHJOB"]).await;
+    assert_eq!(show.code, Some(1), "{}", show.both());
+
+    let list = aegis(&env, &["queue", "list", "--kind", "nope"]).await;
+    assert_config_error(&list, "error: unknown job kind \"nope\"");
+    let purge = aegis(
+        &env,
+        &["queue", "purge", "--done-older-than", "0s", "--json"],
+    )
+    .await;
+    assert_eq!(purge.code, Some(0), "{}", purge.both());
+    let purged: serde_json::Value = serde_json::from_str(&purge.stdout).expect("JSON");
+    assert_eq!(purged, serde_json::json!({"jobs": 0, "workers": 0}));
+    let stats = aegis(&env, &["queue", "stats"]).await;
+    assert!(stats.stdout.contains("sync-portfolio"), "{}", stats.stdout);
 }

@@ -18,3 +18,5 @@ mod queue;
 mod worker;
 /// The shared Asana rate budget across clients.
 mod budget;
+/// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
+mod processes;
