@@ -51,14 +51,6 @@ bench *args:
 fake port="8787" preset="demo" *args:
     cargo run --quiet -p fake-asana -- --port {{port}} --preset {{preset}} {{args}}
 
-# The demo: for now, the fake Asana with the demo preset (the durable-jobs work completes it).
-demo port="8787":
-    #!/usr/bin/env bash
-    set -euo pipefail
-    export DATABASE_URL="$(scripts/db.sh url)"
-    cargo build --quiet -p fake-asana
-    echo "Starting the fake Asana (demo preset) on 127.0.0.1:{{port}}; ctrl-c stops it."
-    echo "Point aegis at it with the values printed below:"
-    echo "  export ASANA_BASE_URL=<base_url> ASANA_ACCESS_TOKEN=<token> ASANA_PORTFOLIO_GID=<portfolio_gid>"
-    echo "  export DATABASE_URL=$DATABASE_URL"
-    exec target/debug/fake-asana --port {{port}} --preset demo
+# The demo, unattended: a fresh `aegis_demo` database, the fake Asana (demo preset), migrate, enqueue, two workers drain it, then status, queue stats and runs (see scripts/demo.sh).
+demo port="0":
+    @scripts/demo.sh {{port}}
