@@ -188,6 +188,15 @@ async fn projects_only_sends_no_task_request(pool: PgPool) {
         log.iter().map(|r| &r.path).collect::<Vec<_>>()
     );
     assert!(projects_with_tasks(&pool).await.is_empty());
+    // The inline sync drew from the token's budget shared with the workers.
+    let keys: Vec<String> = sqlx::query_scalar("select key from rate_budgets")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&keys[..], [key] if key.starts_with("sha256:")),
+        "{keys:?}"
+    );
 }
 
 #[sqlx::test(migrations = false)]

@@ -174,6 +174,11 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
     assert_eq!(drain.code, Some(0), "{}", drain.both());
     assert!(drain.stdout.contains("0 dead"), "{}", drain.stdout);
     assert_eq!(run_status(&env, first).await, "done");
+    let budgets: i64 = sqlx::query_scalar("select count(*) from rate_budgets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(budgets, 1, "the worker drew from the token's shared budget");
     assert_eq!(
         json(&env, &["queue", "list", "--state", "dead"]).await,
         Value::Array(vec![])
