@@ -1,0 +1,118 @@
+//! `aegis enqueue` and `aegis queue …` through the binary: no token needed
+//! to enqueue, names checked against the stored portfolio, and the queue
+//! commands' one-line refusals and exit codes.
+
+use sqlx::PgPool;
+
+use super::{aegis, assert_config_error, database_url, error_line, fake, sync_env};
+use crate::helpers;
+
+#[sqlx::test(migrations = false)]
+async fn enqueue_needs_no_token_and_refuses_unknown_names_once_projects_are_known(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    let fake = fake().await;
+    let env = sync_env(&pool, &fake);
+    let no_token: Vec<_> = env
+        .iter()
+        .filter(|(k, _)| *k != "ASANA_ACCESS_TOKEN")
+        .cloned()
+        .collect();
+    // Before any portfolio sync nothing is known: the job checks the name.
+    let run = aegis(&no_token, &["enqueue", "sync", "--project", "Nope"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    assert!(
+        run.stdout.trim().parse::<uuid::Uuid>().is_ok(),
+        "{}",
+        run.stdout
+    );
+
+    let sync = aegis(&env, &["sync", "--no-console", "--projects-only"]).await;
+    assert_eq!(sync.code, Some(0), "{}", sync.both());
+    let run = aegis(&no_token, &["enqueue", "sync", "--project", "Nope"]).await;
+    assert_config_error(&run, "error: unknown project(s) Nope: the portfolio has ");
+    for known in ["Aegis", "Triptic", "Agents"] {
+        assert!(run.stderr.contains(known), "{}", run.stderr);
+    }
+    let args = [
+        "enqueue",
+        "sync",
+        "--project",
+        "Aegis",
+        "--project",
+        "999",
+        "--json",
+    ];
+    let run = aegis(&no_token, &args).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let id = json["run"].as_str().expect("a run id");
+    let runs = aegis(&no_token[..1], &["runs", id]).await;
+    assert!(runs.stdout.contains(" queued (queued "), "{}", runs.stdout);
+    assert!(runs.stdout.contains("not started"), "{}", runs.stdout);
+
+    let run = aegis(&no_token[..1], &["enqueue", "sync"]).await;
+    assert_config_error(&run, "error: ASANA_PORTFOLIO_GID is not set (");
+    let run = aegis(&no_token, &["worker", "--drain"]).await;
+    assert_config_error(&run, "error: ASANA_ACCESS_TOKEN is not set (");
+}
+
+#[sqlx::test(migrations = false)]
+async fn queue_commands_say_what_they_could_not_do(pool: PgPool) {
+    let db = ("DATABASE_URL", database_url(&pool));
+    let stats = aegis(std::slice::from_ref(&db), &["queue", "stats"]).await;
+    assert_eq!(stats.code, Some(1), "{}", stats.both());
+    assert!(
+        error_line(&stats).contains("aegis migrate"),
+        "{}",
+        stats.stderr
+    );
+
+    helpers::migrated(&pool).await;
+    let env = [db.clone(), ("ASANA_PORTFOLIO_GID", "42".to_owned())];
+    assert_eq!(aegis(&env, &["enqueue", "sync"]).await.code, Some(0));
+    let list = aegis(&env, &["queue", "list", "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
+    let id = jobs[0]["id"].as_str().expect("a job id").to_owned();
+    let show = aegis(&env, &["queue", "show", &id]).await;
+    assert_eq!(show.code, Some(0), "{}", show.both());
+    for expected in [
+        "kind:       sync-portfolio",
+        "state:      pending",
+        "0/5",
+        "\"portfolio\":\"42\"",
+    ] {
+        assert!(
+            show.stdout.contains(expected),
+            "{expected}: {}",
+            show.stdout
+        );
+    }
+
+    let retry = aegis(&env, &["queue", "retry", &id]).await;
+    assert_eq!(retry.code, Some(1), "{}", retry.both());
+    let expected = format!("error: job {id} is pending, not dead: only dead jobs are retried");
+    assert_eq!(error_line(&retry), expected);
+    let retry = aegis(&env, &["queue", "retry", "01NOSUCHJOB"]).await;
+    assert!(
+        error_line(&retry).starts_with("error: no aegis job 01NOSUCHJOB"),
+        "{}",
+        retry.stderr
+    );
+    let retry = aegis(&env, &["queue", "retry", "--all-dead"]).await;
+    assert_eq!(error_line(&retry), "error: no dead jobs to retry");
+    let show = aegis(&env, &["queue", "show", "01NOSUCHJOB"]).await;
+    assert_eq!(show.code, Some(1), "{}", show.both());
+
+    let list = aegis(&env, &["queue", "list", "--kind", "nope"]).await;
+    assert_config_error(&list, "error: unknown job kind \"nope\"");
+    let purge = aegis(
+        &env,
+        &["queue", "purge", "--done-older-than", "0s", "--json"],
+    )
+    .await;
+    assert_eq!(purge.code, Some(0), "{}", purge.both());
+    let purged: serde_json::Value = serde_json::from_str(&purge.stdout).expect("JSON");
+    assert_eq!(purged, serde_json::json!({"jobs": 0, "workers": 0}));
+    let stats = aegis(&env, &["queue", "stats"]).await;
+    assert!(stats.stdout.contains("sync-portfolio"), "{}", stats.stdout);
+}
