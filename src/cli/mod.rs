@@ -9,6 +9,7 @@
 pub mod args;
 pub mod duration;
 mod enqueue;
+mod keepalive;
 mod migrate;
 mod output;
 mod progress;

@@ -196,3 +196,26 @@ async fn sigterm_finishes_the_job_in_flight_and_returns_the_rest(pool: PgPool) {
     let total: i64 = statuses(&pool).await.iter().map(|(_, n)| n).sum();
     assert_eq!(statuses(&pool).await, [("Done".to_owned(), total)]);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_busy_worker_stays_alive_and_its_job_runs_once(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    // One project whose crawl outlasts 4 missed heartbeats of 1 s (plus the
+    // nested portfolio's small one), and two workers of one slot each: the
+    // idle one must not take the busy one for dead and run its job again.
+    let fake = slow_fake(8, 150, Duration::from_millis(300)).await;
+    let env = env(&pool, &fake);
+    enqueue(&env, &[]).await;
+    let args = [&DRAIN[..], &["--concurrency", "3"]].concat();
+    let (first, second) = (spawn(&env, &args), spawn(&env, &args));
+    for worker in [first, second] {
+        let run = finish(worker).await;
+        assert_eq!(run.code, Some(0), "{}", run.both());
+    }
+    let attempts: Vec<(String, i32)> =
+        sqlx::query_as("select id, attempts from apalis.jobs where attempts <> 1 order by id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(attempts.is_empty(), "jobs run more than once: {attempts:?}");
+}

@@ -1,0 +1,52 @@
+//! Keeps the `aegis worker` process's apalis worker rows alive while the
+//! process lives, whatever its workers are doing.
+//!
+//! apalis 1.0 beats a worker's heartbeat from its job stream's readiness,
+//! which is not polled while every slot of the worker is busy: a saturated
+//! worker stops heartbeating, and once it has missed `missed_heartbeats`
+//! beats another process re-enqueues its *running* jobs as orphans, so they
+//! run twice (seen with two draining workers and jobs longer than the rescue
+//! delay). This task marks the rows seen every heartbeat interval from a task
+//! of its own. A killed process stops beating at once, so its jobs are still
+//! rescued on time.
+//!
+//! Only the newest incarnation (`-r<restarts>` suffix, see
+//! [`crate::worker::register`]) of each of the process's workers is kept
+//! alive: the rows of a worker that crashed and was restarted age out, and
+//! their jobs are rescued as they should be. (The proper home of this is the
+//! worker module, so that an embedding host gets it too.)
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+use tracing::warn;
+
+/// Marks `name`'s newest worker rows seen every `every`, until aborted.
+pub(super) fn spawn(pool: PgPool, name: String, every: Duration) -> JoinHandle<()> {
+    let prefix = format!("{name}-");
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = beat(&pool, &prefix).await {
+                warn!(%error, "could not mark this worker alive; retrying at the next beat");
+            }
+        }
+    })
+}
+
+/// One beat: the newest row of each of the process's worker types.
+async fn beat(pool: &PgPool, prefix: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update apalis.workers set last_seen = now() where id in (\
+             select distinct on (worker_type) id from apalis.workers \
+             where starts_with(id, $1) \
+             order by worker_type, substring(id from '-r([0-9]+)$')::int desc nulls last)",
+    )
+    .bind(prefix)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
