@@ -1,6 +1,8 @@
-//! Workers that die or are stopped: SIGKILL mid-job (the jobs rescued by
-//! the next worker within 30 s, the rows those of a clean sync) and SIGTERM
-//! (the job in flight finishes, the unstarted ones go back at once).
+//! Workers that die, are stopped, or are merely busy: SIGKILL mid-job (the
+//! jobs rescued by the next worker within 30 s, the rows those of a clean
+//! sync), SIGTERM (the job in flight finishes, the unstarted ones go back at
+//! once), and a worker whose every slot is busy for longer than the rescue
+//! delay (not taken for dead: its jobs run once).
 
 use std::time::Duration;
 
