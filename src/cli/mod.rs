@@ -9,7 +9,6 @@
 pub mod args;
 pub mod duration;
 mod enqueue;
-mod keepalive;
 mod migrate;
 mod output;
 mod progress;

@@ -7,8 +7,8 @@
 //! the token's budget shared through the database, so every worker and
 //! inline sync of one token together stay under `ASANA_REQUESTS_PER_MINUTE`.
 //!
-//! A [`keepalive`] task keeps the process's worker rows seen while it lives
-//! (apalis's own heartbeat stalls while every slot is busy).
+//! [`worker::run_process`] keeps the process's worker rows seen while it
+//! lives (apalis's own heartbeat stalls while every slot is busy).
 //!
 //! Exit: stopped → 0; drained with no dead job → 0; drained with dead jobs
 //! → 1 with a one-line summary.
@@ -16,7 +16,7 @@
 use anyhow::Context as _;
 use tracing::info;
 
-use super::{args::WorkerArgs, connect, duration, keepalive};
+use super::{args::WorkerArgs, connect, duration};
 use crate::{
     asana::AsanaClient,
     budget,
@@ -40,9 +40,7 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     };
     let config = worker_config(args);
     log_start(&config, args, &settings);
-    let alive = keepalive::spawn(ctx.pool.clone(), config.name.clone(), config.heartbeat);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
-    alive.abort();
     let end = end.context("the worker failed (check the database; has `aegis migrate` run?)")?;
     match end {
         ProcessEnd::Stopped => {

@@ -97,8 +97,10 @@ pub struct CustomValueRow {
     pub enabled: bool,
 }
 
-/// Upserts a page of tasks whose home is `home_project_id` (kept for tasks
-/// already stored), with their memberships and typed custom fields.
+/// Upserts a page of tasks synced as part of `home_project_id`, with their
+/// memberships and typed custom fields. A task's home (`project_id`) is its
+/// first membership in a known project, else its parent's home, else
+/// `home_project_id`: the same whichever project's sync writes it first.
 ///
 /// A task whose content (memberships and custom fields included) is
 /// unchanged is counted `unchanged`; `last_synced_at` is set on every row.
@@ -140,7 +142,8 @@ async fn upsert_rows(
                 due_at timestamptz, start_on date, assignee_gid text, assignee_name text,
                 assigned_to_aegis boolean, parent_gid text, num_subtasks integer,
                 asana_permalink_url text, tags jsonb, custom_fields jsonb,
-                modified_at timestamptz, created_at timestamptz, content_hash text)
+                modified_at timestamptz, created_at timestamptz, content_hash text,
+                memberships jsonb)
         ),
         prior as (
             select t.asana_gid, t.content_hash, t.deleted_at
@@ -152,13 +155,25 @@ async fn upsert_rows(
                 assignee_name, assigned_to_aegis, parent_gid, num_subtasks,
                 asana_permalink_url, tags, custom_fields, modified_at, created_at,
                 content_hash, updated_at, last_synced_at)
-            select asana_gid, $2, name, resource_subtype, description, html_notes, completed,
+            select asana_gid,
+                -- The home project, whatever the order of the syncs: Asana's
+                -- first membership aegis knows, else the parent's home (for
+                -- subtasks), else the project being synced.
+                coalesce(
+                    (select p.id from jsonb_array_elements(input.memberships)
+                         with ordinality as m(member, n)
+                     join projects p on p.asana_gid = m.member ->> 'project_gid'
+                     order by m.n limit 1),
+                    (select parent.project_id from tasks parent
+                     where parent.asana_gid = input.parent_gid),
+                    $2),
+                name, resource_subtype, description, html_notes, completed,
                 completed_at, due_on, due_at, start_on, assignee_gid, assignee_name,
                 assigned_to_aegis, parent_gid, num_subtasks, asana_permalink_url, tags,
                 custom_fields, modified_at, created_at, content_hash, $3, $3
             from input
             on conflict (asana_gid) do update set
-                project_id = coalesce(tasks.project_id, excluded.project_id),
+                project_id = excluded.project_id,
                 name = excluded.name, resource_subtype = excluded.resource_subtype,
                 description = excluded.description, html_notes = excluded.html_notes,
                 completed = excluded.completed, completed_at = excluded.completed_at,

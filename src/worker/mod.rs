@@ -13,6 +13,7 @@
 mod drain;
 mod guard;
 mod handlers;
+mod keepalive;
 mod process;
 pub mod schedule;
 
@@ -26,6 +27,7 @@ use apalis_postgres::{Config, PostgresStorage};
 pub use drain::{DrainReport, drain_report, has_runnable_jobs};
 pub use guard::{Failure, RetryPolicy};
 pub use handlers::{sync_portfolio, sync_project_tasks};
+pub use keepalive::spawn_keepalive;
 pub use process::{Error, ProcessEnd, run_process};
 
 use crate::sync::SyncContext;
@@ -89,17 +91,22 @@ fn storage_config(queue: &str, batch: usize, config: &WorkerConfig) -> Config {
 }
 
 /// Registers aegis's two workers (portfolio and project queues) into a
-/// host's `Monitor`.
+/// host's `Monitor`. Spawn [`spawn_keepalive`] beside it: apalis 1.0 does not
+/// heartbeat a worker whose slots are all busy, and another process would
+/// otherwise re-run its jobs while they still run.
 ///
 /// # Example
 /// ```no_run
 /// # async fn demo(ctx: aegis::sync::SyncContext) -> Result<(), Box<dyn std::error::Error>> {
 /// use apalis::prelude::Monitor;
-/// use aegis::worker::{WorkerConfig, register};
+/// use aegis::worker::{WorkerConfig, register, spawn_keepalive};
 ///
-/// let monitor = register(Monitor::new(), ctx, WorkerConfig::default());
+/// let config = WorkerConfig::default();
+/// let alive = spawn_keepalive(ctx.pool.clone(), config.name.clone(), config.heartbeat);
+/// let monitor = register(Monitor::new(), ctx, config);
 /// // ... register the host's own workers too ...
 /// monitor.run().await?;
+/// alive.abort();
 /// # Ok(())
 /// # }
 /// ```

@@ -1,4 +1,5 @@
-//! The `aegis worker` process: aegis's workers in a `Monitor` of their own,
+//! The `aegis worker` process: aegis's workers in a `Monitor` of their own
+//! (with the keep-alive beside them),
 //! stopped gracefully by SIGTERM or ctrl-c (in-flight jobs finish; fetched
 //! but unstarted ones go back to the queue), or, with `--drain`, once no
 //! aegis job can run any more.
@@ -9,7 +10,9 @@ use apalis::prelude::Monitor;
 use chrono::Utc;
 use tracing::info;
 
-use super::{DrainReport, WorkerConfig, drain_report, has_runnable_jobs, register};
+use super::{
+    DrainReport, WorkerConfig, drain_report, has_runnable_jobs, register, spawn_keepalive,
+};
 use crate::sync::SyncContext;
 
 /// How a worker process ended.
@@ -48,6 +51,7 @@ pub async fn run_process(
     let pool = ctx.pool.clone();
     let poll = config.poll_interval.min(Duration::from_millis(250));
     info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
+    let alive = spawn_keepalive(pool.clone(), config.name.clone(), config.heartbeat);
     let monitor = register(Monitor::new(), ctx, config).shutdown_timeout(shutdown_timeout);
     let watch_pool = pool.clone();
     let signal = async move {
@@ -60,10 +64,9 @@ pub async fn run_process(
         }
         Ok(())
     };
-    monitor
-        .run_with_signal(signal)
-        .await
-        .map_err(|e| Error::Monitor(e.to_string()))?;
+    let ended = monitor.run_with_signal(signal).await;
+    alive.abort();
+    ended.map_err(|e| Error::Monitor(e.to_string()))?;
     if drain {
         return Ok(ProcessEnd::Drained(drain_report(&pool, started).await?));
     }

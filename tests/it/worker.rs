@@ -184,10 +184,20 @@ async fn chosen_projects_touch_only_their_rows(pool: PgPool) {
     let run = app.enqueue(scope, Mode::Incremental).await;
     app.drain(worker_config()).await;
     assert_eq!(run_status(&app, run).await, "done");
-    let homes = app
-        .count("select count(distinct project_id) from tasks")
-        .await;
-    assert_eq!(homes, 1);
+    // Every stored task is in the chosen project (or a subtask of one that is).
+    let outside: i64 = sqlx::query_scalar(
+        "with recursive tree as ( \
+             select t.id from tasks t join task_memberships m on m.task_id = t.id \
+             join projects p on p.id = m.project_id where p.asana_gid = $1 \
+             union select c.id from tasks c join tree on c.parent_task_id = tree.id) \
+         select count(*) from tasks where id not in (select id from tree)",
+    )
+    .bind(&gids[0])
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(outside, 0);
+    assert!(app.count("select count(*) from tasks").await > 20);
     let state = store::state::get(&app.pool).await.unwrap();
     assert!(
         state.last_tasks_sync_at.is_none(),

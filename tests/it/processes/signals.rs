@@ -23,15 +23,14 @@ use crate::{
     helpers,
 };
 
-/// `(task gid, content hash, deleted, its projects' gids)`, sorted. The
-/// home project (`tasks.project_id`) is left out: for a task in several
-/// projects it is whichever project's sync wrote it first, so it depends on
-/// the order projects are synced in, not on Asana's data.
-type TaskRow = (String, String, bool, Vec<String>);
+/// `(task gid, content hash, deleted, home project gid, its projects'
+/// gids)`, sorted.
+type TaskRow = (String, String, bool, Option<String>, Vec<String>);
 
 async fn task_rows(pool: &PgPool) -> Vec<TaskRow> {
     sqlx::query_as(
         "select t.asana_gid, t.content_hash, t.deleted_at is not null, \
+         (select h.asana_gid from projects h where h.id = t.project_id), \
          array(select p.asana_gid from task_memberships m join projects p on p.id = m.project_id \
                where m.task_id = t.id order by 1) \
          from tasks t order by 1",

@@ -1,5 +1,5 @@
-//! Keeps the `aegis worker` process's apalis worker rows alive while the
-//! process lives, whatever its workers are doing.
+//! Keeps a process's apalis worker rows alive while the process lives,
+//! whatever its workers are doing.
 //!
 //! apalis 1.0 beats a worker's heartbeat from its job stream's readiness,
 //! which is not polled while every slot of the worker is busy: a saturated
@@ -13,8 +13,12 @@
 //! Only the newest incarnation (`-r<restarts>` suffix, see
 //! [`crate::worker::register`]) of each of the process's workers is kept
 //! alive: the rows of a worker that crashed and was restarted age out, and
-//! their jobs are rescued as they should be. (The proper home of this is the
-//! worker module, so that an embedding host gets it too.)
+//! their jobs are rescued as they should be. [`run_process`] runs it; a host
+//! that embeds aegis's workers with [`register`] spawns it with
+//! [`spawn_keepalive`].
+//!
+//! [`run_process`]: super::run_process
+//! [`register`]: super::register
 
 use std::time::Duration;
 
@@ -22,8 +26,11 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-/// Marks `name`'s newest worker rows seen every `every`, until aborted.
-pub(super) fn spawn(pool: PgPool, name: String, every: Duration) -> JoinHandle<()> {
+/// Marks the newest worker rows of the workers named `name-…` (the
+/// [`WorkerConfig::name`](super::WorkerConfig::name) given to
+/// [`register`](super::register)) seen every `every`, until the returned
+/// task is aborted. Call it from within a tokio runtime.
+pub fn spawn_keepalive(pool: PgPool, name: String, every: Duration) -> JoinHandle<()> {
     let prefix = format!("{name}-");
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
