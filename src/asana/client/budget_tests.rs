@@ -108,5 +108,9 @@ async fn a_far_slot_is_handed_back_to_the_caller() {
     assert!(matches!(error, Error::BudgetPaused { .. }), "{error:?}");
     assert!(error.is_retryable());
     assert!(error.retry_after().unwrap() > Duration::from_secs(29));
-    assert_eq!(budget.reserved(), 0, "no slot booked for a request not sent");
+    assert_eq!(
+        budget.reserved(),
+        0,
+        "no slot booked for a request not sent"
+    );
 }
