@@ -1,5 +1,24 @@
-//! aegis keeps a local PostgreSQL copy of an Asana portfolio.
+//! aegis keeps a local PostgreSQL copy of an Asana portfolio (its projects
+//! and their tasks) by running the sync as durable jobs on apalis's
+//! PostgreSQL queue.
+//!
+//! - [`asana`]: the Asana client, one request chokepoint (rate budget,
+//!   in-flight cap, classification, retries honouring `Retry-After`,
+//!   decoding with field paths), paging as streams, typed resources.
+//! - [`budget`]: the request budget every process of one token shares.
+//! - [`store`]: the schema and the page-at-a-time upserts and reads.
+//! - [`sync`]: the sync itself, the same inline or in a job.
+//! - [`worker`]: the apalis handlers, the failure policy, registration into
+//!   a host's `Monitor`, the worker process, schedules.
+//! - [`queue`]: queue inspection and administration.
+//! - [`cli`], [`config`], [`telemetry`]: the `aegis` binary's edge.
+//!
+//! The job payloads and the enqueue helpers live in the `aegis-jobs` crate,
+//! which another service can use alone.
+#![forbid(unsafe_code)]
+
 pub mod asana;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod queue;
@@ -7,4 +26,3 @@ pub mod store;
 pub mod sync;
 pub mod telemetry;
 pub mod worker;
-pub mod budget;

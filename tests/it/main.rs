@@ -2,21 +2,21 @@
 //! PostgreSQL (a fresh database each, through `#[sqlx::test]`), the real
 //! migrations and, where Asana is involved, the fake Asana over real HTTP.
 
-/// Field-by-field comparison of the store with the fake's world.
-mod fidelity;
+/// The shared Asana rate budget across clients.
+mod budget;
 /// The `aegis` binary: exit codes, output, config errors, secrecy.
 mod cli;
+/// Field-by-field comparison of the store with the fake's world.
+mod fidelity;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
 mod helpers;
+/// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
+mod processes;
+/// Queue inspection and administration over a real apalis schema.
+mod queue;
 /// The store: page upserts, change detection, tombstones, the seed queries.
 mod store;
 /// Inline syncs against the fake: fidelity, idempotence, selection, faults.
 mod sync;
-/// Queue inspection and administration over a real apalis schema.
-mod queue;
 /// Durable jobs drained by an in-process worker: fan-out, retries, dead letters.
 mod worker;
-/// The shared Asana rate budget across clients.
-mod budget;
-/// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
-mod processes;
