@@ -17,12 +17,14 @@ use anyhow::Context as _;
 use tracing::info;
 
 use super::{args::WorkerArgs, connect, duration};
+use aegis_jobs::Mode;
+
 use crate::{
     asana::AsanaClient,
     budget,
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     sync::SyncContext,
-    worker::{self, ProcessEnd, RetryPolicy, WorkerConfig},
+    worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
 };
 
 /// Runs the workers and maps how they ended to the exit code.
@@ -71,8 +73,22 @@ fn worker_config(args: &WorkerArgs) -> WorkerConfig {
         },
         heartbeat: args.heartbeat,
         poll_interval: args.poll_interval,
+        schedules: schedules(args),
         ..defaults
     }
+}
+
+/// The periodic syncs the flags ask for.
+fn schedules(args: &WorkerArgs) -> Vec<Schedule> {
+    let incremental = args.sync_every.map(|every| Schedule {
+        every,
+        mode: Mode::Incremental,
+    });
+    let full = args.full_sync_every.map(|every| Schedule {
+        every,
+        mode: Mode::Full,
+    });
+    incremental.into_iter().chain(full).collect()
 }
 
 /// One line with the worker's name and settings (the token never).

@@ -57,6 +57,8 @@ pub struct WorkerConfig {
     pub poll_interval: Duration,
     /// Worker names start with this; make it unique per process start.
     pub name: String,
+    /// Periodic syncs this process helps fire (once per tick overall).
+    pub schedules: Vec<schedule::Schedule>,
 }
 
 impl Default for WorkerConfig {
@@ -68,6 +70,7 @@ impl Default for WorkerConfig {
             missed_heartbeats: 4,
             poll_interval: Duration::from_secs(1),
             name: unique_name(),
+            schedules: Vec::new(),
         }
     }
 }

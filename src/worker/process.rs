@@ -11,7 +11,7 @@ use chrono::Utc;
 use tracing::info;
 
 use super::{
-    DrainReport, WorkerConfig, drain_report, has_runnable_jobs, register, spawn_keepalive,
+    DrainReport, WorkerConfig, drain_report, has_runnable_jobs, register, schedule, spawn_keepalive,
 };
 use crate::sync::SyncContext;
 
@@ -52,6 +52,10 @@ pub async fn run_process(
     let poll = config.poll_interval.min(Duration::from_millis(250));
     info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
     let alive = spawn_keepalive(pool.clone(), config.name.clone(), config.heartbeat);
+    let portfolio = ctx.portfolio.to_string();
+    let ticking: Vec<_> = (config.schedules.iter())
+        .map(|s| tokio::spawn(schedule::run(pool.clone(), portfolio.clone(), *s)))
+        .collect();
     let monitor = register(Monitor::new(), ctx, config).shutdown_timeout(shutdown_timeout);
     let watch_pool = pool.clone();
     let signal = async move {
@@ -66,6 +70,7 @@ pub async fn run_process(
     };
     let ended = monitor.run_with_signal(signal).await;
     alive.abort();
+    ticking.iter().for_each(|t| t.abort());
     ended.map_err(|e| Error::Monitor(e.to_string()))?;
     if drain {
         return Ok(ProcessEnd::Drained(drain_report(&pool, started).await?));

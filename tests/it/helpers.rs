@@ -139,5 +139,6 @@ pub fn worker_config() -> WorkerConfig {
         missed_heartbeats: 3,
         poll_interval: Duration::from_millis(100),
         name: worker::unique_name(),
+        schedules: Vec::new(),
     }
 }

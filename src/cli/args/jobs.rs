@@ -90,6 +90,16 @@ pub struct WorkerArgs {
     #[arg(long, default_value = "1s", value_parser = duration::parse_positive, value_name = "DURATION")]
     pub poll_interval: Duration,
 
+    /// Also sync the whole portfolio incrementally every DURATION (e.g. 1m).
+    /// However many workers are started with it, each tick enqueues one sync.
+    #[arg(long, value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub sync_every: Option<Duration>,
+
+    /// Also run a full sync (crawl and reconcile deletions) every DURATION
+    /// (e.g. 6h); one per tick across all workers.
+    #[arg(long, value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub full_sync_every: Option<Duration>,
+
     /// How long in-flight jobs may take to finish after SIGTERM/ctrl-c.
     #[arg(long, default_value = "30s", value_parser = duration::parse_positive, value_name = "DURATION")]
     pub shutdown_timeout: Duration,
