@@ -359,3 +359,29 @@ async fn a_schedule_fires_once_per_tick_however_many_processes_run_it(pool: PgPo
     .unwrap();
     assert_eq!(jobs, 2);
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_attempt_that_times_out_is_retried_not_left_running(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(1, 5)).await;
+    let gids = project_gids(&app).await;
+    let slow = FaultKind::Latency { ms: 3_000 };
+    app.fake
+        .add_fault(fault_on_project(&gids[0], slow, Some(1)));
+    let run = app.enqueue(Scope::default(), Mode::Incremental).await;
+    let mut config = worker_config();
+    config.policy.timeout = std::time::Duration::from_millis(500);
+    let report = app.drain(config).await;
+    assert_eq!(report.dead, 0);
+    assert_eq!(run_status(&app, run).await, "done");
+    let (status, attempts, last): (String, i32, Option<serde_json::Value>) = sqlx::query_as(
+        "select status, attempts, last_result from apalis.jobs where job_type = 'aegis.sync-project-tasks'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("Done", 2),
+        "timed out once, then done: {last:?}"
+    );
+}
