@@ -27,6 +27,8 @@ pub struct Bench {
     pub out: PathBuf,
     /// When the run started.
     pub started: Instant,
+    /// Keep the scenarios' databases (for a look afterwards).
+    pub keep_dbs: bool,
 }
 
 /// One scenario's own database.
@@ -57,6 +59,7 @@ impl Bench {
             aegis: root.join("target/release/aegis"),
             out,
             started: Instant::now(),
+            keep_dbs: false,
         })
     }
 
@@ -86,6 +89,10 @@ impl Bench {
     /// Drops a scenario's database once it is measured.
     pub async fn drop_db(&self, db: Db) {
         db.pool.close().await;
+        if self.keep_dbs {
+            progress(&format!("kept database {}", db.name));
+            return;
+        }
         let sql = format!("drop database if exists {} with (force)", db.name);
         if let Err(e) = sqlx::query(AssertSqlSafe(sql)).execute(&self.admin).await {
             progress(&format!("could not drop {}: {e}", db.name));

@@ -41,6 +41,9 @@ struct Args {
     /// Small sizes, for trying the bench out (not the published figures).
     #[arg(long)]
     quick: bool,
+    /// Keep each scenario's database instead of dropping it.
+    #[arg(long)]
+    keep_dbs: bool,
 }
 
 /// A scenario group.
@@ -60,7 +63,8 @@ enum Which {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let root = args.root.canonicalize().context("--root")?;
-    let bench = Bench::new(&args.database_url, &root).await?;
+    let mut bench = Bench::new(&args.database_url, &root).await?;
+    bench.keep_dbs = args.keep_dbs;
     anyhow::ensure!(
         bench.aegis.exists(),
         "{} is missing: run `cargo build --release --workspace` first",

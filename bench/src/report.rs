@@ -29,8 +29,8 @@ impl Goal {
 impl fmt::Display for Goal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Goal::AtMost(v) => write!(f, "≤ {}", number(*v)),
-            Goal::AtLeast(v) => write!(f, "≥ {}", number(*v)),
+            Goal::AtMost(v) => write!(f, "≤ {v}"),
+            Goal::AtLeast(v) => write!(f, "≥ {v}"),
         }
     }
 }

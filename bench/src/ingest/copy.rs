@@ -1,15 +1,13 @@
-//! The two references the page upsert is measured against: `COPY` of the
+//! The first reference the page upsert is measured against: `COPY` of the
 //! same rows (tasks, memberships, custom values) into scratch tables shaped
 //! like aegis's (`LIKE … INCLUDING ALL`: same columns, defaults, identity and
-//! indexes, no foreign keys), and one `insert … on conflict (asana_gid) do
-//! update` per task row, each its own transaction, as the replaced tool
-//! wrote.
+//! indexes, no foreign keys); the other one is in `per_row`.
 
-use std::{fmt::Write as _, sync::Arc};
+use std::fmt::Write as _;
 
 use aegis::store::tasks::TaskRow;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 
 /// Creates the scratch tables.
 pub async fn create_scratch(pool: &PgPool) -> anyhow::Result<()> {
@@ -17,7 +15,6 @@ pub async fn create_scratch(pool: &PgPool) -> anyhow::Result<()> {
         "create table copy_tasks (like tasks including all)",
         "create table copy_memberships (like task_memberships including all)",
         "create table copy_custom_fields (like task_custom_fields including all)",
-        "create table per_row_tasks (like tasks including all)",
     ] {
         sqlx::query(sql).execute(pool).await?;
     }
@@ -84,7 +81,7 @@ fn task_line(out: &mut String, row: &TaskRow, project_id: i64, now: &str) {
     end_line(out);
 }
 
-const TASK_COLUMNS: &str = "asana_gid, project_id, name, resource_subtype, description, \
+pub(super) const TASK_COLUMNS: &str = "asana_gid, project_id, name, resource_subtype, description, \
     html_notes, completed, completed_at, due_on, due_at, start_on, assignee_gid, assignee_name, \
     assigned_to_aegis, parent_gid, num_subtasks, asana_permalink_url, tags, custom_fields, \
     modified_at, created_at, updated_at, last_synced_at";
@@ -157,50 +154,5 @@ pub async fn copy_rows(pool: &PgPool, rows: &[TaskRow], projects: &[i64; 2]) -> 
         date_time_value, people_value, enabled) from stdin";
     copy(&mut tx, values_sql, &values).await?;
     tx.commit().await?;
-    Ok(())
-}
-
-/// One upsert statement per row, each committed on its own.
-pub async fn per_row(pool: &PgPool, rows: &[TaskRow], project: i64) -> anyhow::Result<()> {
-    let sql = format!(
-        "insert into per_row_tasks ({TASK_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) \
-         on conflict (asana_gid) do update set name = excluded.name, \
-         description = excluded.description, html_notes = excluded.html_notes, \
-         completed = excluded.completed, completed_at = excluded.completed_at, \
-         due_on = excluded.due_on, assignee_gid = excluded.assignee_gid, \
-         assignee_name = excluded.assignee_name, tags = excluded.tags, \
-         custom_fields = excluded.custom_fields, modified_at = excluded.modified_at, \
-         updated_at = excluded.updated_at, last_synced_at = excluded.last_synced_at"
-    );
-    let now = Utc::now();
-    let sql: Arc<str> = sql.into();
-    for r in rows {
-        sqlx::query(AssertSqlSafe(sql.clone()))
-            .bind(&r.asana_gid)
-            .bind(project)
-            .bind(&r.name)
-            .bind(&r.resource_subtype)
-            .bind(&r.description)
-            .bind(&r.html_notes)
-            .bind(r.completed)
-            .bind(r.completed_at)
-            .bind(r.due_on)
-            .bind(r.due_at)
-            .bind(r.start_on)
-            .bind(&r.assignee_gid)
-            .bind(&r.assignee_name)
-            .bind(r.assigned_to_aegis)
-            .bind(&r.parent_gid)
-            .bind(r.num_subtasks)
-            .bind(&r.asana_permalink_url)
-            .bind(&r.tags)
-            .bind(&r.custom_fields)
-            .bind(r.modified_at)
-            .bind(r.created_at)
-            .bind(now)
-            .execute(pool)
-            .await?;
-    }
     Ok(())
 }

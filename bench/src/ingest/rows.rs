@@ -50,7 +50,7 @@ fn text(i: usize, len: usize) -> String {
 pub fn task(i: usize) -> TaskRow {
     let notes = text(i, 200 + i % 200);
     let created = base_time() + Duration::minutes(i as i64);
-    let completed = i % 5 == 0;
+    let completed = i.is_multiple_of(5);
     let assignee = (i % 5 != 4).then(|| format!("1400000000000{:03}", i % 40));
     TaskRow {
         asana_gid: format!("{}", 1_500_000_000_000_000u64 + i as u64),
@@ -63,7 +63,7 @@ pub fn task(i: usize) -> TaskRow {
         due_on: NaiveDate::from_ymd_opt(2026, 2, 1 + (i % 28) as u32),
         due_at: None,
         start_on: None,
-        assigned_to_aegis: i % 10 == 0,
+        assigned_to_aegis: i.is_multiple_of(10),
         assignee_name: assignee
             .as_ref()
             .map(|g| format!("User {}", &g[g.len() - 3..])),

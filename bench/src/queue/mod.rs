@@ -35,18 +35,17 @@ pub struct Sizes {
 /// Runs the scenario into `s`.
 pub async fn run(bench: &Bench, sizes: Sizes, s: &mut Scenario) -> anyhow::Result<()> {
     let db = bench.fresh_db("queue").await?;
-    let result = measure(bench, &db, sizes, s).await;
+    let result = measure(bench, &db.pool, sizes, s).await;
     bench.drop_db(db).await;
     result
 }
 
 async fn measure(
     bench: &Bench,
-    db: &crate::env::Db,
+    pool: &PgPool,
     sizes: Sizes,
     s: &mut Scenario,
 ) -> anyhow::Result<()> {
-    let pool = &db.pool;
     let enqueued = enqueue(pool, 1, sizes.jobs).await?;
     s.put("jobs", sizes.jobs).put_goal(
         "enqueue_jobs_per_s",
@@ -66,14 +65,14 @@ async fn measure(
     s.put("pickup_jobs", count)
         .put_goal("pickup_p50_ms", p50, Some(Goal::AtMost(20.0)))
         .put("pickup_p99_ms", p99);
-    let idle = idle::queries_per_s(bench, db, sizes.idle).await?;
+    let idle = idle::queries_per_s(bench, sizes.idle).await?;
     s.put_goal("idle_queries_per_s", idle, Some(Goal::AtMost(2.0)));
     s.note(format!(
         "apalis worker in the bench process with aegis's storage config (pubsub, poll {} ms, \
          heartbeat {} s, batch = concurrency), no-op handler; drain = worker start to the last \
          job marked Done; pickup = insert (one autocommit insert each, the worker idle) to \
          handler start; idle = transactions (xact_commit + xact_rollback in pg_stat_database) \
-         of the worker's database while one `aegis worker` with default flags sits idle, the \
+         of a fresh database while one `aegis worker` with default flags sits idle on it, the \
          probes reading from another database",
         aegis::worker::WorkerConfig::default()
             .poll_interval

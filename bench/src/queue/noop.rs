@@ -73,10 +73,18 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops the worker and waits (at most 10 s) for it to end.
+    /// Stops the worker and waits (at most 10 s) for it to end, aborting
+    /// it after that.
     pub async fn stop(self) {
         let _ = self.stop.send(());
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .is_err()
+        {
+            crate::env::progress("queue: the no-op worker did not stop within 10 s; aborted");
+            abort.abort();
+        }
     }
 }
 
