@@ -7,7 +7,11 @@ use std::{
     time::Duration,
 };
 
-use fake_asana::{Config, FakeAsana, generate::Preset, world::World};
+use fake_asana::{
+    Config, FakeAsana,
+    generate::{self, Preset},
+    world::World,
+};
 use serde_json::{Value, json};
 
 use crate::proc::AegisEnv;
@@ -35,6 +39,27 @@ pub async fn spawn(
 /// Asana but will not sync.
 pub async fn spawn_seed() -> anyhow::Result<FakeAsana> {
     Ok(FakeAsana::spawn(Config::default()).await?)
+}
+
+/// The smallest tasks-per-project (from `start`, in steps of `step`) whose
+/// generated world of `projects` projects is `enough`, with its floor.
+pub fn size_for(
+    projects: usize,
+    (start, step): (usize, usize),
+    enough: impl Fn(&MinRequests) -> bool,
+) -> (usize, MinRequests) {
+    let mut tasks = start;
+    loop {
+        let preset = Preset::Custom {
+            projects,
+            tasks_per_project: tasks,
+        };
+        let min = MinRequests::of(&generate::generate(&preset, 1, &Config::default().token));
+        if enough(&min) || tasks >= 20_000 {
+            return (tasks, min);
+        }
+        tasks += step;
+    }
 }
 
 /// The environment of aegis processes syncing `fake` into `database_url`.

@@ -123,7 +123,7 @@ fn full_sync_sizes(quick: bool) -> full_sync::Sizes {
     full_sync::Sizes {
         projects: 20,
         tasks_per_project: if quick { 500 } else { 5_000 },
-        small_tasks_per_project: 100,
+        small_tasks: 2_000,
         workers: drain::Workers {
             processes: 1,
             concurrency: 4,

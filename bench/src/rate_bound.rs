@@ -7,13 +7,12 @@
 
 use std::time::Duration;
 
-use fake_asana::generate::{self, Preset};
 use serde_json::json;
 
 use crate::{
     drain::{self, Workers},
     env::{Bench, progress},
-    fake::{self, MinRequests},
+    fake,
     report::{Goal, Scenario},
 };
 
@@ -32,26 +31,11 @@ pub struct Sizes {
     pub workers: Workers,
 }
 
-/// The smallest tasks-per-project (in steps of 50) whose world needs at
-/// least `sizes.min_requests` requests.
-fn pick_size(sizes: Sizes) -> (usize, MinRequests) {
-    let mut tasks = 50;
-    loop {
-        let preset = Preset::Custom {
-            projects: sizes.projects,
-            tasks_per_project: tasks,
-        };
-        let min = MinRequests::of(&generate::generate(&preset, 1, "0/fake-token"));
-        if min.total() >= sizes.min_requests || tasks >= 20_000 {
-            return (tasks, min);
-        }
-        tasks += 50;
-    }
-}
-
 /// Runs the scenario into `s`.
 pub async fn run(bench: &Bench, sizes: Sizes, s: &mut Scenario) -> anyhow::Result<()> {
-    let (tasks_per_project, min) = pick_size(sizes);
+    let (tasks_per_project, min) = fake::size_for(sizes.projects, (50, 50), |m| {
+        m.total() >= sizes.min_requests
+    });
     let budget = sizes.budget_per_min;
     progress(&format!(
         "rate_bound: {} × {tasks_per_project} tasks (≥ {} requests) at {budget}/min, {} ms latency",
