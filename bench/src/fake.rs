@@ -78,7 +78,7 @@ pub fn aegis_env(fake: &FakeAsana, database_url: &str, requests_per_minute: u32)
 /// Counted: one `GET /portfolios/{gid}/items` page per 100 items of every
 /// portfolio reached from the main one (nested ones followed, each once);
 /// per synced project (live, not archived, reached through the portfolios)
-/// one `GET /projects/{gid}/tasks` page per 100 member tasks (at least one)
+/// one `GET /tasks?project=` page per 100 member tasks (at least one)
 /// and one `GET /events` for its sync token; one `GET /tasks/{gid}/subtasks`
 /// page per 100 subtasks of every distinct live task with subtasks, at every
 /// level, in those projects' trees (a task in two projects counts once);

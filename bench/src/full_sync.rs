@@ -150,10 +150,13 @@ async fn full(
     Ok(Synced { fake, db, min })
 }
 
-/// The last run's status and request count as aegis recorded them.
+/// The last run's status and request count as aegis recorded them (the
+/// run's own plus its projects').
 async fn run_status(db: &Db) -> anyhow::Result<serde_json::Value> {
     let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
-        "select status, api_requests, error from sync_runs order by started_at desc limit 1",
+        "select r.status, r.api_requests + coalesce((select sum(p.api_requests) \
+         from sync_run_projects p where p.run_id = r.id), 0)::bigint, r.error \
+         from sync_runs r order by r.started_at desc limit 1",
     )
     .fetch_optional(&db.pool)
     .await?;

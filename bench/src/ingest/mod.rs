@@ -45,13 +45,7 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
         "ingest: {} rows through upsert_page (pages of 100)",
         all.len()
     ));
-    let started = Instant::now();
-    for page in all.chunks(100) {
-        let mut tx = pool.begin().await?;
-        upsert_page(&mut tx, projects[0], page, Utc::now()).await?;
-        tx.commit().await?;
-    }
-    let upsert_s = started.elapsed().as_secs_f64();
+    let upsert_s = upsert(pool, projects[0], &all, 100).await?;
     progress(&format!(
         "ingest: upsert {upsert_s:.1} s; COPY of the same rows"
     ));
@@ -61,6 +55,12 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
     let sample = &all[..sizes.per_row.min(all.len())];
     let (per_row, task_only) = per_row_rates(pool, sample, &projects).await?;
     check_counts(pool, all.len()).await?;
+    let more: Vec<TaskRow> = (all.len()..all.len() * 3 / 2).map(rows::task).collect();
+    progress(&format!(
+        "ingest: {} more rows through upsert_page in pages of 1000",
+        more.len()
+    ));
+    let pages_of_1000 = more.len() as f64 / upsert(pool, projects[0], &more, 1000).await?;
     let upsert = all.len() as f64 / upsert_s;
     let copy = all.len() as f64 / copy_s;
     s.put("rows", all.len() as u64)
@@ -81,6 +81,7 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
     s.detail("per_row_task_only_rows_per_s", task_only.round());
     s.detail("bulk_vs_per_row_task_only", round3(upsert / task_only));
     s.detail("upsert_s", round3(upsert_s));
+    s.detail("upsert_rows_per_s_pages_of_1000", pages_of_1000.round());
     s.detail("copy_s", round3(copy_s));
     s.note(format!(
         "a row: a task with ~{} bytes of notes (and the same as HTML), tags, 2 memberships and \
@@ -88,10 +89,23 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
          transaction each; COPY: text format, one transaction, the same tasks, memberships and \
          custom values into LIKE-shaped scratch tables with their indexes; per_row: one \
          autocommit upsert per table row (task, then its memberships and values), rows/s \
-         counted in tasks; per_row_task_only: the task row alone, as the replaced tool wrote",
+         counted in tasks; per_row_task_only: the task row alone, as the replaced tool wrote; \
+         pages_of_1000: half as many more rows, after the others, in pages of 1,000",
         bytes / all.len().max(1)
     ));
     Ok(())
+}
+
+/// Writes `rows` through the page upsert in pages of `page`, one
+/// transaction each, as the sync does; returns the seconds it took.
+async fn upsert(pool: &PgPool, project: i64, rows: &[TaskRow], page: usize) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    for chunk in rows.chunks(page) {
+        let mut tx = pool.begin().await?;
+        upsert_page(&mut tx, project, chunk, Utc::now()).await?;
+        tx.commit().await?;
+    }
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Per-row task rows/s: with each task's children, and the task row alone.
