@@ -3,13 +3,17 @@
 //! timed from the enqueue to the last worker's exit, with each worker's
 //! peak resident memory.
 
-use std::time::{Duration, Instant};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use futures::future::join_all;
+use tokio::process::Child;
 
 use crate::{
     env::{Bench, progress},
-    proc::{self, AegisEnv},
+    proc::{self, AegisEnv, Ended},
 };
 
 /// How to run the workers.
@@ -69,7 +73,20 @@ pub async fn sync(
             .map(|(_, child)| proc::watch(child, workers.timeout)),
     )
     .await;
-    let wall = started.elapsed();
+    let drained = collect(started.elapsed(), &children, ends)?;
+    progress(&format!(
+        "{label}: drained in {:.1} s",
+        drained.wall.as_secs_f64()
+    ));
+    Ok(drained)
+}
+
+/// What the workers' ends add up to.
+fn collect(
+    wall: Duration,
+    children: &[(PathBuf, Child)],
+    ends: Vec<anyhow::Result<Ended>>,
+) -> anyhow::Result<Drained> {
     let mut drained = Drained {
         wall,
         peak_rss_mb: 0.0,
@@ -88,6 +105,5 @@ pub async fn sync(
             ));
         }
     }
-    progress(&format!("{label}: drained in {:.1} s", wall.as_secs_f64()));
     Ok(drained)
 }

@@ -6,11 +6,11 @@
 
 use std::time::Duration;
 
-use fake_asana::FakeAsana;
+use fake_asana::{FakeAsana, gate::Stats};
 use serde_json::json;
 
 use crate::{
-    drain::{self, Workers},
+    drain::{self, Drained, Workers},
     env::{Bench, Db, progress},
     fake::{self, MinRequests},
     report::{Goal, Scenario},
@@ -116,6 +116,30 @@ async fn full(
     let tasks: i64 = sqlx::query_scalar("select count(*) from tasks where deleted_at is null")
         .fetch_one(&db.pool)
         .await?;
+    record(s, &stats, &min, &drained, tasks, upsert_rate);
+    s.detail("min_requests_breakdown", min.to_json());
+    s.detail("requests_by_route", json!(stats.by_route));
+    s.detail("workers", json!({"processes": sizes.workers.processes, "concurrency": sizes.workers.concurrency, "peak_rss_mb": drained.rss_mb}));
+    s.detail("run_status", run_status(&db).await?);
+    s.detail(
+        "world",
+        json!({"projects": projects, "tasks_per_project": tasks_per_project}),
+    );
+    for failure in &drained.failed {
+        s.note(failure.clone());
+    }
+    Ok(Synced { fake, db, min })
+}
+
+/// The figures of a full sync.
+fn record(
+    s: &mut Scenario,
+    stats: &Stats,
+    min: &MinRequests,
+    drained: &Drained,
+    tasks: i64,
+    upsert_rate: Option<f64>,
+) {
     let wall = drained.wall.as_secs_f64();
     let rate = tasks as f64 / wall;
     s.put("tasks", tasks)
@@ -136,18 +160,6 @@ async fn full(
     if let Some(upsert) = upsert_rate {
         s.put("tasks_per_s_vs_upsert", round2(rate / upsert));
     }
-    s.detail("min_requests_breakdown", min.to_json());
-    s.detail("requests_by_route", json!(stats.by_route));
-    s.detail("workers", json!({"processes": sizes.workers.processes, "concurrency": sizes.workers.concurrency, "peak_rss_mb": drained.rss_mb}));
-    s.detail("run_status", run_status(&db).await?);
-    s.detail(
-        "world",
-        json!({"projects": projects, "tasks_per_project": tasks_per_project}),
-    );
-    for failure in &drained.failed {
-        s.note(failure.clone());
-    }
-    Ok(Synced { fake, db, min })
 }
 
 /// The last run's status and request count as aegis recorded them (the

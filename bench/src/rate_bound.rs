@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use fake_asana::gate::Stats;
 use serde_json::json;
 
 use crate::{
-    drain::{self, Workers},
+    drain::{self, Drained, Workers},
     env::{Bench, progress},
     fake,
     report::{Goal, Scenario},
@@ -61,6 +62,27 @@ pub async fn run(bench: &Bench, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
     fake.shutdown().await;
     bench.drop_db(db).await;
     let drained = result?;
+    record(s, sizes, &stats, &drained);
+    s.detail("min_requests", min.total());
+    s.detail("latency_ms", sizes.latency.as_millis() as u64);
+    s.detail(
+        "world",
+        json!({"projects": sizes.projects, "tasks_per_project": tasks_per_project}),
+    );
+    s.detail("requests_by_route", json!(stats.by_route));
+    s.detail("shared_budget_rows", shared);
+    if shared == 0 {
+        s.note("no rate_budgets row: the workers did not share the budget through Postgres");
+    }
+    for failure in &drained.failed {
+        s.note(failure.clone());
+    }
+    Ok(())
+}
+
+/// The headline figures.
+fn record(s: &mut Scenario, sizes: Sizes, stats: &Stats, drained: &Drained) {
+    let budget = sizes.budget_per_min;
     let requests = stats.total_requests;
     let bound = requests as f64 * 60.0 / f64::from(budget);
     let wall = drained.wall.as_secs_f64();
@@ -82,21 +104,6 @@ pub async fn run(bench: &Bench, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
         )
         .put_goal("fake_429s", stats.served_429, Some(Goal::AtMost(0.0)))
         .put("max_requests_in_60s", busiest);
-    s.detail("min_requests", min.total());
-    s.detail("latency_ms", sizes.latency.as_millis() as u64);
-    s.detail(
-        "world",
-        json!({"projects": sizes.projects, "tasks_per_project": tasks_per_project}),
-    );
-    s.detail("requests_by_route", json!(stats.by_route));
-    s.detail("shared_budget_rows", shared);
-    if shared == 0 {
-        s.note("no rate_budgets row: the workers did not share the budget through Postgres");
-    }
-    for failure in &drained.failed {
-        s.note(failure.clone());
-    }
-    Ok(())
 }
 
 fn round2(v: f64) -> f64 {

@@ -55,12 +55,7 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
     let sample = &all[..sizes.per_row.min(all.len())];
     let (per_row, task_only) = per_row_rates(pool, sample, &projects).await?;
     check_counts(pool, all.len()).await?;
-    let more: Vec<TaskRow> = (all.len()..all.len() * 3 / 2).map(rows::task).collect();
-    progress(&format!(
-        "ingest: {} more rows through upsert_page in pages of 1000",
-        more.len()
-    ));
-    let pages_of_1000 = more.len() as f64 / upsert(pool, projects[0], &more, 1000).await?;
+    let pages_of_1000 = pages_of_1000(pool, projects[0], all.len()).await?;
     let upsert = all.len() as f64 / upsert_s;
     let copy = all.len() as f64 / copy_s;
     s.put("rows", all.len() as u64)
@@ -83,6 +78,12 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
     s.detail("upsert_s", round3(upsert_s));
     s.detail("upsert_rows_per_s_pages_of_1000", pages_of_1000.round());
     s.detail("copy_s", round3(copy_s));
+    describe(s, bytes / all.len().max(1));
+    Ok(())
+}
+
+/// What was measured, in words.
+fn describe(s: &mut Scenario, notes_bytes: usize) {
     s.note(format!(
         "a row: a task with ~{} bytes of notes (and the same as HTML), tags, 2 memberships and \
          3 typed custom values, i.e. 6 table rows; upsert: upsert_page, pages of 100, one \
@@ -91,9 +92,8 @@ async fn measure(pool: &PgPool, sizes: Sizes, s: &mut Scenario) -> anyhow::Resul
          autocommit upsert per table row (task, then its memberships and values), rows/s \
          counted in tasks; per_row_task_only: the task row alone, as the replaced tool wrote; \
          pages_of_1000: half as many more rows, after the others, in pages of 1,000",
-        bytes / all.len().max(1)
+        notes_bytes
     ));
-    Ok(())
 }
 
 /// Writes `rows` through the page upsert in pages of `page`, one
@@ -106,6 +106,16 @@ async fn upsert(pool: &PgPool, project: i64, rows: &[TaskRow], page: usize) -> a
         tx.commit().await?;
     }
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// Rows/s of `first / 2` more rows (after the others) in pages of 1,000.
+async fn pages_of_1000(pool: &PgPool, project: i64, first: usize) -> anyhow::Result<f64> {
+    let more: Vec<TaskRow> = (first..first * 3 / 2).map(rows::task).collect();
+    progress(&format!(
+        "ingest: {} more rows through upsert_page in pages of 1000",
+        more.len()
+    ));
+    Ok(more.len() as f64 / upsert(pool, project, &more, 1000).await?)
 }
 
 /// Per-row task rows/s: with each task's children, and the task row alone.
