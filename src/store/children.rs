@@ -76,6 +76,20 @@ pub async fn lock_project(conn: &mut PgConnection, project_gid: &str) -> Result<
     Ok(())
 }
 
+/// Waits for, then holds, the right to sync the project's tasks: at most one
+/// sync of a project runs at a time, in any process (a second one queued
+/// behind it waits here). The lock lives in the returned connection's
+/// session, which is detached from the pool: dropping it, on any path
+/// including a panic or a killed process, releases the lock.
+pub async fn hold_project_run(pool: &sqlx::PgPool, project_gid: &str) -> Result<PgConnection> {
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("select pg_advisory_lock(hashtext('aegis.project-run:' || $1))")
+        .bind(project_gid)
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
+}
+
 /// A not-yet-started sync of the project that a new request can join: same
 /// mode, or a full one (which covers an incremental request). The row is
 /// locked so no worker starts it before the caller commits.

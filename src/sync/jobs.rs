@@ -162,6 +162,7 @@ pub async fn project_job(
             ))
         })?;
     adopt_orphan_job(ctx, job, job_id, &project).await?;
+    let _running = children::hold_project_run(&ctx.pool, &project.asana_gid).await?;
     children::start_job(&ctx.pool, job_id).await?;
     let me = AegisUser::new(ctx, asana);
     let crawled = crawl_project(ctx, asana, &project, &me, job.mode, &PlainObserver).await?;

@@ -178,7 +178,11 @@ async fn sync_one(
     observer.project_started(&project.name);
     let asana = ctx.asana.scoped();
     let me = AegisUser::new(ctx, &asana);
-    let result = sync_project_tasks(ctx, &asana, project, &me, mode, observer).await;
+    let result = async {
+        let _running = store::children::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+        sync_project_tasks(ctx, &asana, project, &me, mode, observer).await
+    }
+    .await;
     let requests = request_figures(&asana.stats());
     let (figures, error) = match &result {
         Ok(f) => (*f, None),

@@ -385,3 +385,54 @@ async fn an_attempt_that_times_out_is_retried_not_left_running(pool: PgPool) {
         "timed out once, then done: {last:?}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn two_syncs_of_one_project_never_run_at_once(pool: PgPool) {
+    let app = TestApp::new(pool, portfolio(1, 5)).await;
+    app.fake.set_latency(std::time::Duration::from_millis(150));
+    // A full request does not join a queued incremental one: two jobs per project.
+    let asana = app.ctx.asana.scoped();
+    for mode in [Mode::Incremental, Mode::Full] {
+        let job = SyncPortfolio::new(app.fake.portfolio_gid.clone(), Scope::default(), mode);
+        sync::jobs::portfolio_job(&app.ctx, &asana, &job)
+            .await
+            .unwrap();
+    }
+    let pending = app
+        .count("select count(*) from apalis.jobs where job_type = 'aegis.sync-project-tasks'")
+        .await;
+    assert!(pending >= 2);
+    let drain = app.drain(worker_config());
+    let mut saw_a_wait = false;
+    let watch = async {
+        // Until the drain ends: does a job ever wait for the other's project lock?
+        loop {
+            let waiting = app
+                .count("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory'")
+                .await;
+            saw_a_wait |= waiting > 0;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let report = tokio::select! {
+        report = drain => report,
+        () = watch => unreachable!("the watch never ends"),
+    };
+    assert_eq!(report.dead, 0);
+    assert!(
+        saw_a_wait,
+        "the second sync of the project waited for the first"
+    );
+    let overlaps = overlapping_runs(&app).await;
+    assert_eq!(overlaps, 0, "the two project syncs did not overlap");
+}
+
+/// Pairs of project children of different runs whose running times overlap.
+async fn overlapping_runs(app: &TestApp) -> i64 {
+    app.count(
+        "select count(*) from sync_run_projects a join sync_run_projects b \
+         on a.project_gid = b.project_gid and a.run_id < b.run_id \
+         where a.started_at < b.finished_at and b.started_at < a.finished_at",
+    )
+    .await
+}
