@@ -71,10 +71,10 @@ fn synced_projects(world: &World) -> Vec<String> {
         }
         if let Some(portfolio) = world.portfolios.get(&gid) {
             todo.extend(portfolio.items.iter().rev().cloned());
-        } else if let Some(project) = world.projects.get(&gid) {
-            if !project.archived {
-                out.push(project.gid.clone());
-            }
+        } else if let Some(project) = world.projects.get(&gid)
+            && !project.archived
+        {
+            out.push(project.gid.clone());
         }
     }
     out
