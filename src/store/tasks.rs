@@ -1,5 +1,5 @@
 //! The `tasks`, `task_memberships` and `task_custom_fields` tables: a page of
-//! tasks upserted with a fixed handful of statements whatever its size,
+//! tasks upserted in one statement (`task_page.sql`) whatever its size,
 //! tombstones for deleted tasks, and membership reconciliation.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -114,11 +114,7 @@ pub async fn upsert_page(
         return Ok(UpsertCounts::default());
     }
     let input = Json(rows.iter().map(with_hash).collect::<Vec<_>>());
-    let counts = upsert_rows(&mut *conn, home_project_id, &input, synced_at).await?;
-    link_parents(&mut *conn, &input).await?;
-    replace_memberships(&mut *conn, &input, synced_at).await?;
-    replace_custom_values(&mut *conn, &input).await?;
-    Ok(counts)
+    upsert_rows(conn, home_project_id, &input, synced_at).await
 }
 
 fn with_hash(row: &TaskRow) -> serde_json::Value {
@@ -133,97 +129,13 @@ async fn upsert_rows(
     input: &Json<Vec<serde_json::Value>>,
     synced_at: DateTime<Utc>,
 ) -> Result<UpsertCounts> {
-    let counts = sqlx::query_as(
-        r#"
-        with input as (
-            select * from jsonb_to_recordset($1) as r(
-                asana_gid text, name text, resource_subtype text, description text,
-                html_notes text, completed boolean, completed_at timestamptz, due_on date,
-                due_at timestamptz, start_on date, assignee_gid text, assignee_name text,
-                assigned_to_aegis boolean, parent_gid text, num_subtasks integer,
-                asana_permalink_url text, tags jsonb, custom_fields jsonb,
-                modified_at timestamptz, created_at timestamptz, content_hash text,
-                memberships jsonb)
-        ),
-        prior as (
-            select t.asana_gid, t.content_hash, t.deleted_at
-            from tasks t join input using (asana_gid)
-        ),
-        up as (
-            insert into tasks (asana_gid, project_id, name, resource_subtype, description,
-                html_notes, completed, completed_at, due_on, due_at, start_on, assignee_gid,
-                assignee_name, assigned_to_aegis, parent_gid, num_subtasks,
-                asana_permalink_url, tags, custom_fields, modified_at, created_at,
-                content_hash, updated_at, last_synced_at)
-            select asana_gid,
-                -- The home project, whatever the order of the syncs: Asana's
-                -- first membership aegis knows, else the parent's home (for
-                -- subtasks), else the project being synced.
-                coalesce(
-                    (select p.id from jsonb_array_elements(input.memberships)
-                         with ordinality as m(member, n)
-                     join projects p on p.asana_gid = m.member ->> 'project_gid'
-                     order by m.n limit 1),
-                    (select parent.project_id from tasks parent
-                     where parent.asana_gid = input.parent_gid),
-                    $2),
-                name, resource_subtype, description, html_notes, completed,
-                completed_at, due_on, due_at, start_on, assignee_gid, assignee_name,
-                assigned_to_aegis, parent_gid, num_subtasks, asana_permalink_url, tags,
-                custom_fields, modified_at, created_at, content_hash, $3, $3
-            from input
-            on conflict (asana_gid) do update set
-                project_id = excluded.project_id,
-                name = excluded.name, resource_subtype = excluded.resource_subtype,
-                description = excluded.description, html_notes = excluded.html_notes,
-                completed = excluded.completed, completed_at = excluded.completed_at,
-                due_on = excluded.due_on, due_at = excluded.due_at,
-                start_on = excluded.start_on, assignee_gid = excluded.assignee_gid,
-                assignee_name = excluded.assignee_name,
-                assigned_to_aegis = excluded.assigned_to_aegis,
-                parent_gid = excluded.parent_gid, num_subtasks = excluded.num_subtasks,
-                asana_permalink_url = excluded.asana_permalink_url, tags = excluded.tags,
-                custom_fields = excluded.custom_fields, modified_at = excluded.modified_at,
-                created_at = excluded.created_at, content_hash = excluded.content_hash,
-                updated_at = case
-                    when tasks.content_hash is distinct from excluded.content_hash
-                        or tasks.deleted_at is not null
-                    then excluded.updated_at else tasks.updated_at end,
-                last_synced_at = excluded.last_synced_at,
-                deleted_at = null
-            returning asana_gid, content_hash
-        )
-        select
-            count(*) filter (where prior.asana_gid is null) as created,
-            count(*) filter (where prior.asana_gid is not null
-                and (prior.content_hash is distinct from up.content_hash
-                     or prior.deleted_at is not null)) as updated,
-            count(*) filter (where prior.content_hash = up.content_hash
-                and prior.deleted_at is null) as unchanged
-        from up left join prior using (asana_gid)
-        "#,
-    )
-    .bind(input)
-    .bind(home_project_id)
-    .bind(synced_at)
-    .fetch_one(db)
-    .await?;
+    let counts = sqlx::query_as(include_str!("task_page.sql"))
+        .bind(input)
+        .bind(home_project_id)
+        .bind(synced_at)
+        .fetch_one(db)
+        .await?;
     Ok(counts)
-}
-
-async fn link_parents(db: impl PgExecutor<'_>, input: &Json<Vec<serde_json::Value>>) -> Result<()> {
-    sqlx::query(
-        r#"
-        update tasks c set parent_task_id = p.id
-        from jsonb_to_recordset($1) as r(asana_gid text, parent_gid text), tasks p
-        where c.asana_gid = r.asana_gid and p.asana_gid = r.parent_gid
-          and c.parent_task_id is distinct from p.id
-        "#,
-    )
-    .bind(input)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// Links subtasks stored before their parent; returns how many were linked.
@@ -240,98 +152,6 @@ pub async fn link_orphans(db: impl PgExecutor<'_>) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
-async fn replace_memberships(
-    conn: &mut PgConnection,
-    input: &Json<Vec<serde_json::Value>>,
-    synced_at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        r#"
-        with m as (
-            select t.id as task_id, p.id as project_id, x.section_gid, x.section_name
-            from jsonb_to_recordset($1) as r(asana_gid text, memberships jsonb)
-            cross join jsonb_to_recordset(r.memberships) as x(project_gid text,
-                section_gid text, section_name text)
-            join tasks t on t.asana_gid = r.asana_gid
-            join projects p on p.asana_gid = x.project_gid
-        )
-        delete from task_memberships tm
-        using tasks t, jsonb_to_recordset($1) as r(asana_gid text)
-        where tm.task_id = t.id and t.asana_gid = r.asana_gid
-          and not exists (select 1 from m where m.task_id = tm.task_id
-                          and m.project_id = tm.project_id)
-        "#,
-    )
-    .bind(input)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        r#"
-        insert into task_memberships (task_id, project_id, section_gid, section_name,
-            last_synced_at)
-        select distinct on (t.id, p.id) t.id, p.id, x.section_gid, x.section_name, $2
-        from jsonb_to_recordset($1) as r(asana_gid text, memberships jsonb)
-        cross join jsonb_to_recordset(r.memberships) as x(project_gid text, section_gid text,
-            section_name text)
-        join tasks t on t.asana_gid = r.asana_gid
-        join projects p on p.asana_gid = x.project_gid
-        on conflict (task_id, project_id) do update set
-            section_gid = excluded.section_gid, section_name = excluded.section_name,
-            last_synced_at = excluded.last_synced_at
-        "#,
-    )
-    .bind(input)
-    .bind(synced_at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn replace_custom_values(
-    conn: &mut PgConnection,
-    input: &Json<Vec<serde_json::Value>>,
-) -> Result<()> {
-    sqlx::query(
-        r#"
-        delete from task_custom_fields cf
-        using tasks t, jsonb_to_recordset($1) as r(asana_gid text, custom_values jsonb)
-        where cf.task_id = t.id and t.asana_gid = r.asana_gid
-          and not exists (select 1 from jsonb_to_recordset(r.custom_values)
-                          as x(field_gid text) where x.field_gid = cf.field_gid)
-        "#,
-    )
-    .bind(input)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        r#"
-        insert into task_custom_fields (task_id, field_gid, name, resource_subtype,
-            display_value, text_value, number_value, enum_value, multi_enum_values,
-            date_value, date_time_value, people_value, enabled)
-        select distinct on (t.id, x.field_gid) t.id, x.field_gid, x.name, x.resource_subtype,
-            x.display_value, x.text_value, x.number_value, x.enum_value, x.multi_enum_values,
-            x.date_value, x.date_time_value, x.people_value, x.enabled
-        from jsonb_to_recordset($1) as r(asana_gid text, custom_values jsonb)
-        cross join jsonb_to_recordset(r.custom_values) as x(field_gid text, name text,
-            resource_subtype text, display_value text, text_value text,
-            number_value double precision, enum_value text, multi_enum_values text[],
-            date_value date, date_time_value timestamptz, people_value text[], enabled boolean)
-        join tasks t on t.asana_gid = r.asana_gid
-        on conflict (task_id, field_gid) do update set
-            name = excluded.name, resource_subtype = excluded.resource_subtype,
-            display_value = excluded.display_value, text_value = excluded.text_value,
-            number_value = excluded.number_value, enum_value = excluded.enum_value,
-            multi_enum_values = excluded.multi_enum_values, date_value = excluded.date_value,
-            date_time_value = excluded.date_time_value, people_value = excluded.people_value,
-            enabled = excluded.enabled
-        "#,
-    )
-    .bind(input)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Gids of live tasks of `project_id` (members, or subtasks homed there) that
 /// were not confirmed since `since`: candidates for reconciliation after a
 /// full crawl.
@@ -343,7 +163,7 @@ pub async fn unconfirmed_members(
     Ok(sqlx::query_scalar(
         r#"
         select t.asana_gid from task_memberships tm join tasks t on t.id = tm.task_id
-        where tm.project_id = $1 and tm.last_synced_at < $2 and t.deleted_at is null
+        where tm.project_id = $1 and t.last_synced_at < $2 and t.deleted_at is null
         union
         select asana_gid from tasks
         where project_id = $1 and parent_task_id is not null and last_synced_at < $2
