@@ -32,6 +32,10 @@ pub use process::{Error, ProcessEnd, run_process};
 
 use crate::sync::SyncContext;
 
+/// The portfolio queue is polled this many times less often than the
+/// project queue.
+const PORTFOLIO_POLL_FACTOR: u32 = 5;
+
 /// What the handlers share: the sync's context and the retry policy.
 #[derive(Debug, Clone)]
 pub struct JobContext {
@@ -85,7 +89,9 @@ pub fn unique_name() -> String {
     format!("{host}-{}-{nonce:04x}", std::process::id())
 }
 
-fn storage_config(queue: &str, batch: usize, config: &WorkerConfig) -> Config {
+/// The apalis storage settings aegis's workers use for `queue`: batch =
+/// concurrency, explicit heartbeat and rescue delay.
+pub fn storage_config(queue: &str, batch: usize, config: &WorkerConfig) -> Config {
     Config::default()
         .queue(queue)
         .batch_size(batch.max(1))
@@ -123,10 +129,13 @@ pub fn register(monitor: Monitor, ctx: SyncContext, config: WorkerConfig) -> Mon
     monitor
         .register(move |restarts| {
             let pool = &portfolio_ctx.sync.pool;
+            // Portfolio jobs are rare and new ones wake the worker at once:
+            // polling for their retries less often halves an idle process's
+            // queries.
             let storage = PostgresStorage::<SyncPortfolio>::new(pool)
                 .with_config(storage_config(queue::SYNC_PORTFOLIO, 1, &portfolio_cfg))
                 .with_pubsub()
-                .poll_with_interval(portfolio_cfg.poll_interval);
+                .poll_with_interval(portfolio_cfg.poll_interval * PORTFOLIO_POLL_FACTOR);
             WorkerBuilder::new(format!("{}-portfolio-r{restarts}", portfolio_cfg.name))
                 .backend(storage)
                 .concurrency(1)

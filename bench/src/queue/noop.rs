@@ -14,7 +14,7 @@ use std::{
 
 use aegis::worker::WorkerConfig;
 use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
-use apalis_postgres::{Config, PostgresStorage};
+use apalis_postgres::PostgresStorage;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio::{sync::mpsc, task::JoinHandle};
@@ -91,11 +91,7 @@ impl Running {
 /// Starts a worker with `concurrency` on the no-op queue.
 pub fn start(pool: &PgPool, concurrency: usize, probe: Probe) -> Running {
     let aegis = WorkerConfig::default();
-    let config = Config::default()
-        .queue(QUEUE)
-        .batch_size(concurrency.max(1))
-        .heartbeat_interval(aegis.heartbeat)
-        .missed_heartbeats(aegis.missed_heartbeats);
+    let config = aegis::worker::storage_config(QUEUE, concurrency, &aegis);
     let storage = PostgresStorage::<Noop>::new(pool)
         .with_config(config)
         .with_pubsub()
