@@ -27,7 +27,12 @@ use sqlx::{
 
 pub use args::{Args, Command};
 
-use crate::config::{ConfigError, DATABASE_CONNECT_TIMEOUT, DatabaseConfig};
+use crate::{
+    asana::{AsanaClient, AsanaConfig},
+    budget,
+    config::{AsanaSettings, ConfigError, DATABASE_CONNECT_TIMEOUT, DatabaseConfig},
+    sync::SyncContext,
+};
 
 /// Runs the parsed command. `progress` holds the bars a long command draws
 /// (the same one the log writer suspends).
@@ -66,6 +71,17 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 /// refusing database is something to fix in `DATABASE_URL` or the server
 /// before any work can start.
 pub async fn connect(database: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    connect_sized(database, 5).await
+}
+
+/// [`connect`] with a pool of at most `max_connections`.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_sized(
+    database: &DatabaseConfig,
+    max_connections: u32,
+) -> anyhow::Result<PgPool> {
     let unreachable = |cause: String| {
         ConfigError(format!(
             "cannot connect to the database at {}: {} (check DATABASE_URL and that PostgreSQL \
@@ -95,9 +111,33 @@ pub async fn connect(database: &DatabaseConfig) -> anyhow::Result<PgPool> {
         }
     }
     Ok(PgPoolOptions::new()
-        .max_connections(5)
+        .max_connections(max_connections)
         .acquire_timeout(DATABASE_CONNECT_TIMEOUT)
         .connect_lazy_with(options))
+}
+
+/// What a sync needs, from the configuration: a pool of at most
+/// `max_connections`, and an Asana client built from `client` that draws
+/// from the token's budget shared through the database (an inline sync must
+/// not exceed what the workers keep to, nor the workers each other).
+///
+/// # Errors
+/// An unreachable database, or a client that cannot be built.
+pub async fn sync_context(
+    database: &DatabaseConfig,
+    settings: &AsanaSettings,
+    mut client: AsanaConfig,
+    max_connections: u32,
+) -> anyhow::Result<SyncContext> {
+    let pool = connect_sized(database, max_connections).await?;
+    budget::share(&mut client, pool.clone());
+    let asana = AsanaClient::new(client).map_err(|e| ConfigError(e.to_string()))?;
+    Ok(SyncContext {
+        pool,
+        asana,
+        portfolio: settings.portfolio.clone(),
+        aegis_user: settings.aegis_user.clone(),
+    })
 }
 
 /// `text` on one line: newlines and runs of spaces become single spaces.

@@ -14,10 +14,8 @@ use indicatif::MultiProgress;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{args::SyncArgs, connect, output, progress::ConsoleObserver};
+use super::{args::SyncArgs, output, progress::ConsoleObserver, sync_context};
 use crate::{
-    asana::AsanaClient,
-    budget,
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     store,
     sync::{self, PlainObserver, SyncContext, SyncOptions, run_inline},
@@ -30,18 +28,7 @@ pub(super) async fn run(
     bars: MultiProgress,
 ) -> anyhow::Result<()> {
     let settings = AsanaSettings::from_env()?;
-    let pool = connect(database).await?;
-    // The token's budget is shared with every worker through the database:
-    // an inline sync must not exceed what the workers keep to.
-    let mut client = settings.client_config();
-    budget::share(&mut client, pool.clone());
-    let asana = AsanaClient::new(client).map_err(|e| ConfigError(e.to_string()))?;
-    let ctx = SyncContext {
-        pool,
-        asana,
-        portfolio: settings.portfolio.clone(),
-        aegis_user: settings.aegis_user.clone(),
-    };
+    let ctx = sync_context(database, &settings, settings.client_config(), 5).await?;
     let options = SyncOptions {
         projects_only: args.scope.projects_only,
         projects: args.scope.projects.clone(),

@@ -16,30 +16,22 @@
 use anyhow::Context as _;
 use tracing::info;
 
-use super::{args::WorkerArgs, connect, duration};
 use aegis_jobs::Mode;
 
+use super::{args::WorkerArgs, duration, sync_context};
 use crate::{
-    asana::AsanaClient,
-    budget,
-    config::{AsanaSettings, ConfigError, DatabaseConfig},
-    sync::SyncContext,
+    config::{AsanaSettings, DatabaseConfig},
     worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
 };
 
 /// Runs the workers and maps how they ended to the exit code.
 pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow::Result<()> {
     let settings = AsanaSettings::from_env()?;
-    let pool = connect(database).await?;
-    let mut client = settings.worker_client_config();
-    budget::share(&mut client, pool.clone());
-    let asana = AsanaClient::new(client).map_err(|e| ConfigError(e.to_string()))?;
-    let ctx = SyncContext {
-        pool,
-        asana,
-        portfolio: settings.portfolio.clone(),
-        aegis_user: settings.aegis_user.clone(),
-    };
+    // Each running project job, the portfolio worker, both fetchers and the
+    // keep-alive can each hold a connection at once.
+    let connections = u32::from(args.concurrency) + 6;
+    let client = settings.worker_client_config();
+    let ctx = sync_context(database, &settings, client, connections).await?;
     let config = worker_config(args);
     log_start(&config, args, &settings);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
