@@ -90,23 +90,31 @@ pub async fn hold_project_run(pool: &sqlx::PgPool, project_gid: &str) -> Result<
     Ok(conn)
 }
 
-/// A not-yet-started sync of the project that a new request can join: same
-/// mode, or a full one (which covers an incremental request). The row is
-/// locked so no worker starts it before the caller commits.
-pub async fn joinable_job(
+/// The not-yet-started sync of the project, which a new request joins
+/// instead of adding another: at most one sync of a project is queued. A
+/// full request upgrades a queued incremental one to full (a full sync
+/// covers an incremental request, not the reverse). The row is locked so no
+/// worker starts it before the caller commits.
+pub async fn join_queued_job(
     conn: &mut PgConnection,
     project_gid: &str,
     mode: &str,
 ) -> Result<Option<String>> {
     Ok(sqlx::query_scalar(
         r#"
-        select id from apalis.jobs
-        where job_type = $1 and status = 'Pending' and attempts = 0
-          and convert_from(job, 'UTF8')::jsonb ->> 'project' = $2
-          and (convert_from(job, 'UTF8')::jsonb ->> 'mode' = $3
-               or convert_from(job, 'UTF8')::jsonb ->> 'mode' = 'full')
-        order by run_at limit 1
-        for update skip locked
+        with queued as (
+            select id from apalis.jobs
+            where job_type = $1 and status = 'Pending'
+              and convert_from(job, 'UTF8')::jsonb ->> 'project' = $2
+            order by run_at limit 1
+            for update skip locked
+        )
+        update apalis.jobs j set job = case
+            when $3 = 'full' then convert_to(
+                jsonb_set(convert_from(j.job, 'UTF8')::jsonb, '{mode}', '"full"')::text, 'UTF8')
+            else j.job end
+        from queued where j.id = queued.id
+        returning j.id
         "#,
     )
     .bind(aegis_jobs::queue::SYNC_PROJECT_TASKS)

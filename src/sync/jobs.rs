@@ -105,25 +105,26 @@ async fn fan_out(
         if children::has_child(&mut *tx, job.run, &project.asana_gid).await? {
             continue;
         }
-        let job_id =
-            match children::joinable_job(&mut tx, &project.asana_gid, job.mode.as_str()).await? {
-                Some(existing) => existing,
-                None => {
-                    let child = SyncProjectTasks {
-                        run: job.run,
-                        project: project.asana_gid.clone(),
-                        mode: job.mode,
-                    };
-                    enqueued += 1;
-                    match aegis_jobs::enqueue(&mut tx, &child)
-                        .await
-                        .map_err(queue_error)?
-                    {
-                        Enqueued::Inserted(id) => id,
-                        Enqueued::AlreadyPresent => continue,
-                    }
+        let job_id = match children::join_queued_job(&mut tx, &project.asana_gid, job.mode.as_str())
+            .await?
+        {
+            Some(existing) => existing,
+            None => {
+                let child = SyncProjectTasks {
+                    run: job.run,
+                    project: project.asana_gid.clone(),
+                    mode: job.mode,
+                };
+                enqueued += 1;
+                match aegis_jobs::enqueue(&mut tx, &child)
+                    .await
+                    .map_err(queue_error)?
+                {
+                    Enqueued::Inserted(id) => id,
+                    Enqueued::AlreadyPresent => continue,
                 }
-            };
+            }
+        };
         children::add_child(
             &mut *tx,
             job.run,

@@ -154,7 +154,7 @@ async fn a_second_request_joins_the_queued_sync_of_a_project(pool: PgPool) {
         .await
         .unwrap();
     let full = SyncPortfolio::new(app.fake.portfolio_gid.clone(), Scope::default(), Mode::Full);
-    let not_joined = sync::jobs::portfolio_job(&app.ctx, &asana, &full)
+    let upgraded = sync::jobs::portfolio_job(&app.ctx, &asana, &full)
         .await
         .unwrap();
     assert!(enqueued > 0);
@@ -162,9 +162,18 @@ async fn a_second_request_joins_the_queued_sync_of_a_project(pool: PgPool) {
         joined, 0,
         "an incremental request joins the queued incremental syncs"
     );
-    assert_eq!(
-        not_joined, enqueued,
-        "a full request does not join incremental ones"
+    assert_eq!(upgraded, 0, "a full request joins them too");
+    let modes: Vec<String> = sqlx::query_scalar(
+        "select convert_from(job, 'UTF8')::jsonb ->> 'mode' from apalis.jobs \
+         where job_type = 'aegis.sync-project-tasks'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(modes.len(), enqueued, "one queued sync per project");
+    assert!(
+        modes.iter().all(|m| m == "full"),
+        "upgraded to full: {modes:?}"
     );
     let report = app.drain(worker_config()).await;
     assert_eq!(report.dead, 0);
@@ -390,13 +399,21 @@ async fn an_attempt_that_times_out_is_retried_not_left_running(pool: PgPool) {
 async fn two_syncs_of_one_project_never_run_at_once(pool: PgPool) {
     let app = TestApp::new(pool, portfolio(1, 5)).await;
     app.fake.set_latency(std::time::Duration::from_millis(150));
-    // A full request does not join a queued incremental one: two jobs per project.
+    // A sync of each project, plus a second one per project enqueued by
+    // another service straight into the queue (no coalescing there).
     let asana = app.ctx.asana.scoped();
-    for mode in [Mode::Incremental, Mode::Full] {
-        let job = SyncPortfolio::new(app.fake.portfolio_gid.clone(), Scope::default(), mode);
-        sync::jobs::portfolio_job(&app.ctx, &asana, &job)
-            .await
-            .unwrap();
+    let job = SyncPortfolio::new(app.fake.portfolio_gid.clone(), Scope::default(), Mode::Full);
+    sync::jobs::portfolio_job(&app.ctx, &asana, &job)
+        .await
+        .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    for project in store::projects::list(&app.pool).await.unwrap() {
+        let second = aegis_jobs::SyncProjectTasks {
+            run: uuid::Uuid::new_v4(),
+            project: project.asana_gid,
+            mode: Mode::Incremental,
+        };
+        aegis_jobs::enqueue(&mut conn, &second).await.unwrap();
     }
     let pending = app
         .count("select count(*) from apalis.jobs where job_type = 'aegis.sync-project-tasks'")
