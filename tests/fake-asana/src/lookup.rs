@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::world::{Gid, Project, Task, World};
+use crate::world::{Gid, Project, Section, Task, World};
 
 /// A `completed_since` filter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,11 @@ impl World {
     /// The project if it exists and is not trashed.
     pub fn live_project(&self, gid: &str) -> Option<&Project> {
         self.projects.get(gid).filter(|p| !p.deleted)
+    }
+
+    /// A section whose project is not trashed.
+    pub fn live_section(&self, gid: &str) -> Option<&Section> {
+        (self.sections.get(gid)).filter(|s| self.live_project(&s.project).is_some())
     }
 
     /// The user a `me`, gid or email names.

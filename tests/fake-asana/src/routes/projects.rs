@@ -84,10 +84,7 @@ pub(crate) async fn section(
     params: Params,
 ) -> Answer {
     state.read(|w| {
-        let section = w
-            .sections
-            .get(&gid)
-            .filter(|s| w.live_project(&s.project).is_some());
+        let section = w.live_section(&gid);
         let section = section.ok_or_else(|| ApiError::not_found("section", &gid))?;
         Ok(single(&params, |_| render::section(w, section)))
     })

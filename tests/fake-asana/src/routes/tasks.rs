@@ -117,11 +117,7 @@ pub(crate) async fn for_section(
     params: Params,
 ) -> Answer {
     state.read(|w| {
-        let section = w
-            .sections
-            .get(&gid)
-            .filter(|s| w.live_project(&s.project).is_some());
-        section.ok_or_else(|| ApiError::not_found("section", &gid))?;
+        (w.live_section(&gid)).ok_or_else(|| ApiError::not_found("section", &gid))?;
         let keys = filter(w, w.section_task_gids(&gid), &params, false)?;
         task_page(&state, w, &params, &format!("/sections/{gid}/tasks"), &keys)
     })
