@@ -44,8 +44,8 @@ pub(super) async fn retry(pool: &PgPool, args: &QueueRetryArgs) -> anyhow::Resul
         let kind = args.kind.as_deref().map(|k| format!(" of kind {k}"));
         anyhow::bail!("no dead jobs{} to retry", kind.unwrap_or_default());
     }
-    // `sync::jobs::jobs_revived` does this on the pool; here it shares the
-    // retry's transaction (see the module docs).
+    // In the retry's transaction, so no worker can finish a revived job
+    // before its run is reopened (see the module docs).
     let runs_reopened = store::children::reopen_for_jobs(&mut *tx, &ids)
         .await
         .context("reopening the jobs' runs failed")?;

@@ -252,11 +252,3 @@ pub async fn portfolio_job_died(ctx: &SyncContext, run: Uuid, error: &str) -> Re
     store::runs::finish(&ctx.pool, run, "failed", Some(error)).await?;
     Ok(())
 }
-
-/// After `aegis queue retry`: reopens the runs and children of revived jobs.
-///
-/// # Errors
-/// The database's.
-pub async fn jobs_revived(pool: &sqlx::PgPool, job_ids: &[String]) -> Result<u64> {
-    Ok(children::reopen_for_jobs(pool, job_ids).await?)
-}

@@ -294,8 +294,13 @@ async fn a_forbidden_project_is_dead_at_once_and_revives_after_the_fault(pool: P
     assert_eq!(dead.len(), 1);
 
     app.fake.clear_faults();
-    let revived = queue::retry_all_dead(&app.pool, None).await.unwrap();
-    sync::jobs::jobs_revived(&app.pool, &revived).await.unwrap();
+    // As `aegis queue retry --all-dead` does: revive and reopen in one transaction.
+    let mut tx = app.pool.begin().await.unwrap();
+    let revived = queue::retry_all_dead(&mut *tx, None).await.unwrap();
+    store::children::reopen_for_jobs(&mut *tx, &revived)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(run_status(&app, run).await, "running");
     let report = app.drain(worker_config()).await;
     assert_eq!(report.dead, 0);
