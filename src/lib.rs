@@ -22,6 +22,7 @@ pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod queue;
+pub mod runs;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

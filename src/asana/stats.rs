@@ -1,4 +1,4 @@
-//! Request accounting for `sync_runs`: how many requests a client sent, how
+//! Request accounting for runs: how many requests a client sent, how
 //! many 429s it saw, how long it waited for `Retry-After` or backoff, how long
 //! the rate budget held it back, and how many pages it read. Cheap atomics,
 //! shared by clones of a client.

@@ -2,11 +2,11 @@
 //! one transaction, and prints the run id. Needs only the database and
 //! `ASANA_PORTFOLIO_GID`: no Asana token, no worker running.
 //!
-//! `--project` names are checked up front against the projects the last
-//! portfolio sync stored (when it stored any): an unknown name is bad usage
-//! (exit 2) listing the known ones. A gid is always accepted (the project
-//! may have joined the portfolio since); the job itself rejects a gid the
-//! portfolio does not have, as a dead job naming it.
+//! `--project` entries are checked up front against the projects the last
+//! portfolio sync stored (when it stored any), by the same rule the sync
+//! applies: a gid or exact name of a project still in the portfolio. An
+//! unknown one is bad usage (exit 2) listing the known ones. The job itself
+//! checks again against the portfolio as it is then (a dead job naming it).
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -20,7 +20,7 @@ use super::{
 use crate::{
     asana::Gid,
     config::{self, ConfigError, DatabaseConfig},
-    sync,
+    store, sync,
 };
 
 /// `aegis enqueue sync --json`.
@@ -61,56 +61,24 @@ async fn enqueue_sync(database: &DatabaseConfig, args: &EnqueueSyncArgs) -> anyh
     }
 }
 
-/// Refuses `--project` names the stored portfolio does not have (see the
-/// module docs); does nothing before the first portfolio sync.
+/// Refuses `--project` entries that match no project of the portfolio as
+/// last stored, by the sync's own rule ([`sync::check_projects`]); does
+/// nothing before the first portfolio sync stored any.
 async fn check_projects(pool: &PgPool, portfolio: &Gid, wanted: &[String]) -> anyhow::Result<()> {
     if wanted.is_empty() {
         return Ok(());
     }
-    let known: Vec<(String, String)> = sqlx::query_as(
-        "select asana_gid, name from projects \
-         where portfolio_gid = $1 and removed_from_portfolio_at is null order by name, asana_gid",
-    )
-    .bind(portfolio.as_str())
-    .fetch_all(pool)
-    .await
-    .context("reading the known projects failed (has `aegis migrate` run?)")?;
-    let unknown = unknown_projects(&known, wanted);
-    if known.is_empty() || unknown.is_empty() {
+    let known = store::projects::of_portfolio(pool, portfolio.as_str())
+        .await
+        .context("reading the known projects failed (has `aegis migrate` run?)")?;
+    if known.is_empty() {
         return Ok(());
     }
-    let listed: Vec<String> = known
-        .iter()
-        .map(|(gid, name)| format!("{name} ({gid})"))
-        .collect();
-    Err(ConfigError(format!(
-        "unknown project(s) {}: the portfolio has {} (pass --project a gid or an exact name \
-         from that list; for a project added since, pass its gid)",
-        unknown.join(", "),
-        listed.join(", ")
-    ))
-    .into())
-}
-
-/// The names in `wanted` that are neither a known project's gid or exact
-/// name, nor a gid.
-fn unknown_projects(known: &[(String, String)], wanted: &[String]) -> Vec<String> {
-    wanted
-        .iter()
-        .filter(|w| Gid::parse(w).is_err())
-        .filter(|w| !known.iter().any(|(gid, name)| gid == *w || name == *w))
-        .cloned()
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_must_be_known_and_gids_pass() {
-        let known = [("1".to_owned(), "Aegis".to_owned())];
-        let wanted = ["Aegis", "1", "999", "Nope", "aegis"].map(str::to_owned);
-        assert_eq!(unknown_projects(&known, &wanted), ["Nope", "aegis"]);
-    }
+    sync::check_projects(&known, wanted).map_err(|e| {
+        ConfigError(format!(
+            "{e} (pass --project a gid or an exact name from that list; for a project added \
+             since, run `aegis sync --projects-only` first)"
+        ))
+        .into()
+    })
 }

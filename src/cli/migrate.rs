@@ -26,19 +26,9 @@ pub(super) async fn run(database: &DatabaseConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Migrations recorded as applied (aegis's and apalis's share sqlx's table);
-/// 0 on a fresh database.
+/// Migrations recorded as applied; 0 on a fresh database.
 async fn applied(pool: &PgPool) -> anyhow::Result<i64> {
-    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
-        .fetch_one(pool)
+    store::applied_migrations(pool)
         .await
-        .context("reading the applied migrations failed")?;
-    if !exists {
-        return Ok(0);
-    }
-    let count = sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
-        .fetch_one(pool)
-        .await
-        .context("reading the applied migrations failed")?;
-    Ok(count)
+        .context("reading the applied migrations failed")
 }

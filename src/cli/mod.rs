@@ -62,6 +62,14 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// A queue error as the CLI reports it: an unknown kind is bad usage.
+pub(crate) fn queue_error(error: crate::queue::Error) -> anyhow::Error {
+    match error {
+        crate::queue::Error::UnknownKind(_) => ConfigError(error.to_string()).into(),
+        other => other.into(),
+    }
+}
+
 /// Connects to the database, giving up after [`DATABASE_CONNECT_TIMEOUT`].
 /// One connection is opened first, so a failure reports its real cause
 /// (refused, unknown host, authentication) instead of a pool timeout.

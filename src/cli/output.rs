@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::store::runs::{ProjectResult, Run};
+use crate::runs::{ProjectResult, Run, RunStatus};
 
 /// A table with `header`; columns from `numeric_from` on are right-aligned.
 pub(super) fn table(header: &[&str], numeric_from: usize) -> Table {
@@ -67,7 +67,7 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
         let t = &r.tasks;
         table.add_row(vec![
             r.project_name.clone(),
-            r.status.clone(),
+            r.status.to_string(),
             t.tasks_created.to_string(),
             t.tasks_updated.to_string(),
             t.tasks_unchanged.to_string(),
@@ -83,9 +83,9 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
 
 /// How long a run took, or where it stands while it is open.
 pub(super) fn took(run: &Run) -> String {
-    match (run.finished_at, run.status.as_str()) {
+    match (run.finished_at, run.status) {
         (Some(end), _) => seconds((end - run.started_at).num_milliseconds()),
-        (None, "queued") => "not started".to_owned(),
+        (None, RunStatus::Queued) => "not started".to_owned(),
         (None, _) => "still running".to_owned(),
     }
 }

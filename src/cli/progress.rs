@@ -7,10 +7,7 @@ use std::{sync::Mutex, time::Duration};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::{
-    store::{projects::UpsertCounts, runs::TaskFigures},
-    sync::Observer,
-};
+use crate::{runs::TaskFigures, store::projects::UpsertCounts, sync::Observer};
 
 const TICK: Duration = Duration::from_millis(120);
 

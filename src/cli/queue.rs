@@ -8,11 +8,12 @@ use sqlx::PgPool;
 
 use super::{
     args::{QueueArgs, QueueCommand, QueueListArgs, QueueShowArgs},
-    connect, duration, one_line, output, queue_admin,
+    connect, duration, one_line, output, queue_admin, queue_error,
 };
 use crate::{
-    config::{ConfigError, DatabaseConfig},
+    config::DatabaseConfig,
     queue::{self, JobDetail, JobState, JobSummary, QueueStats},
+    store,
 };
 
 /// Runs a `queue` subcommand.
@@ -24,14 +25,6 @@ pub(super) async fn run(database: &DatabaseConfig, args: &QueueArgs) -> anyhow::
         QueueCommand::Show(show_args) => show(&pool, show_args).await,
         QueueCommand::Retry(retry_args) => queue_admin::retry(&pool, retry_args).await,
         QueueCommand::Purge(purge_args) => queue_admin::purge(&pool, purge_args).await,
-    }
-}
-
-/// A queue error as the CLI reports it: an unknown kind is bad usage.
-pub(super) fn queue_error(error: queue::Error) -> anyhow::Error {
-    match error {
-        queue::Error::UnknownKind(_) => ConfigError(error.to_string()).into(),
-        other => other.into(),
     }
 }
 
@@ -168,11 +161,10 @@ async fn show(pool: &PgPool, args: &QueueShowArgs) -> anyhow::Result<()> {
 }
 
 async fn project_name(pool: &PgPool, gid: &str) -> anyhow::Result<Option<String>> {
-    sqlx::query_scalar("select name from projects where asana_gid = $1")
-        .bind(gid)
-        .fetch_optional(pool)
+    let project = store::projects::by_gid(pool, gid)
         .await
-        .context("reading the job's project failed")
+        .context("reading the job's project failed")?;
+    Ok(project.map(|p| p.name))
 }
 
 fn print_detail(job: &JobDetail, project: Option<&str>) {

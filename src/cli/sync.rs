@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{args::SyncArgs, output, progress::ConsoleObserver, sync_context};
 use crate::{
     config::{AsanaSettings, ConfigError, DatabaseConfig},
-    store,
+    runs,
     sync::{self, PlainObserver, SyncContext, SyncOptions, run_inline},
 };
 
@@ -70,11 +70,11 @@ async fn report(ctx: &SyncContext, result: sync::Result<sync::RunSummary>) -> an
 /// Prints the run's per-project table (when it synced any project's tasks)
 /// and its one-line summary.
 async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
-    let run = store::runs::get(pool, id)
+    let run = runs::get(pool, id)
         .await
         .context("reading the run back failed")?
         .with_context(|| format!("run {id} is not recorded"))?;
-    let projects = store::runs::projects(pool, id)
+    let projects = runs::projects(pool, id)
         .await
         .context("reading the run's projects back failed")?;
     if !projects.is_empty() {

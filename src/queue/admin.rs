@@ -1,4 +1,5 @@
-//! `aegis queue retry` and `purge`: re-queueing dead jobs, deleting old
+//! Re-queueing dead jobs (the queue half of [`revive`](super::revive)) and
+//! `aegis queue purge`: deleting old
 //! finished jobs and stale worker rows.
 
 use std::time::Duration;
@@ -11,7 +12,7 @@ use super::{ALL, JobState, Result, kinds};
 /// What [`retry`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "state", rename_all = "snake_case")]
-pub enum RetryOutcome {
+pub(super) enum RetryOutcome {
     /// The dead job is pending again with its attempts reset.
     Retried,
     /// The job is not dead (only dead jobs are retried); its state.
@@ -22,12 +23,12 @@ pub enum RetryOutcome {
 
 /// Brings a dead job back: `Pending`, attempts 0, runnable now, lock
 /// cleared, `done_at` cleared (payload, idempotency key and last result
-/// kept). Jobs in any other state are left alone. Reopening the job's run is
-/// the caller's part (see `sync`).
+/// kept). Jobs in any other state are left alone. Only [`revive`](super::revive)
+/// calls it, and reopens the job's runs in the same transaction.
 ///
 /// # Errors
 /// When the query fails.
-pub async fn retry(db: impl PgExecutor<'_>, id: &str) -> Result<RetryOutcome> {
+pub(super) async fn retry(db: impl PgExecutor<'_>, id: &str) -> Result<RetryOutcome> {
     let row: Option<RetryRow> = sqlx::query_as(concat!(
         "with target as (select j.id, ",
         state_j!(),
@@ -56,12 +57,15 @@ struct RetryRow {
 }
 
 /// Brings back every dead job of aegis's queues (or of one kind) as
-/// [`retry`] does; returns their ids, sorted, so the caller can reopen
-/// their runs.
+/// [`retry`] does; returns their ids, sorted, so [`revive`](super::revive)
+/// can reopen their runs.
 ///
 /// # Errors
 /// [`UnknownKind`](super::Error::UnknownKind) for a kind that is not aegis's; when the query fails.
-pub async fn retry_all_dead(db: impl PgExecutor<'_>, kind: Option<&str>) -> Result<Vec<String>> {
+pub(super) async fn retry_all_dead(
+    db: impl PgExecutor<'_>,
+    kind: Option<&str>,
+) -> Result<Vec<String>> {
     let mut ids: Vec<String> = sqlx::query_scalar(requeue_dead!(""))
         .bind(kinds(kind)?)
         .fetch_all(db)

@@ -1,8 +1,14 @@
-//! Queue inspection and administration over apalis's Postgres storage
-//! (`apalis.jobs`, `apalis.workers`): per-kind stats, job listings and
-//! details, re-queueing dead jobs, and purging finished jobs and stale worker
-//! rows. Backs `aegis queue stats | list | show | retry | purge`; every
-//! returned type is `Serialize` for `--json`.
+//! The only owner of SQL on apalis's Postgres storage (`apalis.jobs`,
+//! `apalis.workers`), as River's driver seam is for River: job states and
+//! the one dead-job rule, inspection (per-kind stats, listings, details),
+//! administration (revive = retry + reopen the runs, purge), coalescing
+//! ([`join_queued_job`]), what an attempt persists on its row
+//! ([`persist_attempt`]: attempt limit, backoff), and liveness (the
+//! keep-alive [`beat`], the drain checks). Nothing else in aegis names an
+//! `apalis.` table, so an apalis-postgres upgrade is checked here. Backs
+//! `aegis queue stats | list | show | retry | purge`; every returned type is
+//! `Serialize` for `--json`. (`aegis-jobs` keeps its documented enqueue
+//! INSERT.)
 //!
 //! Only aegis's queues ([`aegis_jobs::queue::ALL`]) are read or changed, so
 //! aegis can share the `apalis` schema with a host application's own queues.
@@ -84,12 +90,21 @@ macro_rules! requeue_dead {
 }
 
 mod admin;
+mod attempts;
+mod coalesce;
 mod jobs;
+mod liveness;
+mod revive;
 mod state;
 mod stats;
 
-pub use admin::{PurgeReport, RetryOutcome, purge_done_older_than, retry, retry_all_dead};
+pub use admin::{PurgeReport, purge_done_older_than};
+use admin::{RetryOutcome, retry, retry_all_dead};
+pub use attempts::persist_attempt;
+pub use coalesce::join_queued_job;
 pub use jobs::{JobDetail, JobSummary, PayloadSummary, list, show};
+pub use liveness::{DrainReport, beat, drain_report, has_runnable_jobs};
+pub use revive::{Revive, Revived, revive};
 pub use state::{JobState, ParseJobStateError};
 pub use stats::{QueueStats, stats};
 
@@ -105,6 +120,20 @@ pub enum Error {
     /// A job kind that is not one of aegis's queues.
     #[error("unknown job kind {0:?}: expected sync-portfolio or sync-project-tasks")]
     UnknownKind(String),
+    /// Only dead jobs are revived.
+    #[error("job {id} is {state}, not dead: only dead jobs are retried")]
+    NotDead {
+        /// The job.
+        id: String,
+        /// Its state.
+        state: JobState,
+    },
+    /// No job of aegis's queues has that id.
+    #[error("no aegis job {0} (`aegis queue list --state dead` shows the dead ones)")]
+    NoSuchJob(String),
+    /// Recording on the runs failed.
+    #[error(transparent)]
+    Runs(#[from] crate::store::Error),
 }
 
 impl From<sqlx::Error> for Error {

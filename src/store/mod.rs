@@ -1,13 +1,12 @@
 //! Postgres: aegis's schema (migrations), and the upserts and reads of
-//! projects, tasks, sync runs and system state.
+//! projects, tasks and system state (runs are [`crate::runs`]'s).
 //!
 //! Every function takes an executor (`impl PgExecutor`) or a `&mut
 //! PgConnection` when it runs several statements, so the caller chooses the
 //! transaction. Writes go a page of rows per statement, never a query per row.
 
-pub mod children;
+pub mod locks;
 pub mod projects;
-pub mod runs;
 pub mod state;
 pub mod status;
 pub mod tasks;
@@ -30,9 +29,6 @@ pub enum Error {
     /// apalis's storage setup failed.
     #[error("setting up the apalis queue tables failed: {0}")]
     QueueSetup(String),
-    /// A row that must exist does not.
-    #[error("{0} not found")]
-    NotFound(String),
 }
 
 /// The store's result type.
@@ -49,6 +45,25 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
         .map_err(|e| Error::QueueSetup(e.to_string()))?;
     MIGRATOR.run(pool).await?;
     Ok(())
+}
+
+/// How many migrations (aegis's and apalis's: they share sqlx's table)
+/// are recorded as applied; 0 on a fresh database.
+///
+/// # Errors
+/// The database's.
+pub async fn applied_migrations(db: &PgPool) -> Result<i64> {
+    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+        .fetch_one(db)
+        .await?;
+    if !exists {
+        return Ok(0);
+    }
+    Ok(
+        sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
+            .fetch_one(db)
+            .await?,
+    )
 }
 
 /// A stable hash of a row's synced content, so an upsert that changes

@@ -194,6 +194,19 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<ProjectState>> {
         .await?)
 }
 
+/// The projects of one portfolio (those that left it included), by name.
+pub async fn of_portfolio(
+    db: impl PgExecutor<'_>,
+    portfolio_gid: &str,
+) -> Result<Vec<ProjectState>> {
+    Ok(sqlx::query_as(select_state!(
+        "where portfolio_gid = $1 order by name, asana_gid"
+    ))
+    .bind(portfolio_gid)
+    .fetch_all(db)
+    .await?)
+}
+
 /// One project by gid.
 pub async fn by_gid(db: impl PgExecutor<'_>, gid: &str) -> Result<Option<ProjectState>> {
     Ok(sqlx::query_as(select_state!("where asana_gid = $1"))

@@ -9,7 +9,10 @@ use std::collections::BTreeSet;
 use aegis_jobs::Mode;
 use tracing::{debug, info};
 
-use super::{Result, project::Crawled};
+use super::{
+    Result,
+    crawled::{Crawled, in_project},
+};
 use crate::{
     asana::{self, AsanaClient, EventsResponse, Gid, Task},
     store::projects::ProjectState,
@@ -117,5 +120,5 @@ pub(crate) async fn fetch_changes(
 /// A member of the project, or a subtask (events only bubble up to the
 /// project from its own task tree).
 fn belongs(task: &Task, project_gid: &str) -> bool {
-    task.parent.is_some() || super::project::in_project(task, project_gid)
+    task.parent.is_some() || in_project(task, project_gid)
 }

@@ -5,29 +5,25 @@
 //! transaction records the run's children and enqueues (or joins) one project
 //! job per selected project. A project job crawls its project, then in ONE
 //! transaction writes its last rows, records its result on every run waiting
-//! for it, and closes the runs it finished.
+//! for it, and closes the runs it finished. Runs are recorded through
+//! [`crate::runs`], exactly as inline runs are.
 
-use aegis_jobs::{Enqueued, SyncPortfolio, SyncProjectTasks};
-use chrono::Utc;
-use serde_json::json;
+use aegis_jobs::{Enqueued, Scope, SyncPortfolio, SyncProjectTasks};
 use sqlx::PgConnection;
 use tracing::{info, instrument};
 use uuid::Uuid;
 
 use super::{
-    AegisUser, Error, Result, SyncContext,
+    Attempt, Error, PlainObserver, Result, SyncContext,
     portfolio::sync_and_record,
     project::{apply, crawl_project},
-    run::{PlainObserver, request_figures, select},
+    recording::record_attempt,
+    selection::select,
 };
 use crate::{
-    asana::AsanaClient,
-    store::{
-        self,
-        children::{self, Outcome},
-        projects::ProjectState,
-        runs::{RequestFigures, TaskFigures},
-    },
+    queue,
+    runs::{self, Children, NewRun, Origin, Outcome, RunStatus, TaskFigures},
+    store::{self, projects::ProjectState},
 };
 
 /// Records a queued run and enqueues its `SyncPortfolio` job, in one
@@ -46,45 +42,50 @@ pub async fn enqueue_sync(conn: &mut PgConnection, job: &SyncPortfolio) -> Resul
 /// # Errors
 /// The database's.
 pub async fn enqueue_sync_once(conn: &mut PgConnection, job: &SyncPortfolio) -> Result<bool> {
-    let scope = serde_json::to_value(&job.scope).unwrap_or_default();
-    let mode = job.mode.as_str();
-    let created =
-        children::create_queued_run(&mut *conn, job.run, mode, &scope, &job.portfolio).await?;
+    let created = open_queued(&mut *conn, job.run, job.mode, &job.scope, &job.portfolio).await?;
     let enqueued = aegis_jobs::enqueue(conn, job).await.map_err(queue_error)?;
     Ok(created && enqueued != Enqueued::AlreadyPresent)
+}
+
+async fn open_queued(
+    db: impl sqlx::PgExecutor<'_>,
+    id: Uuid,
+    mode: aegis_jobs::Mode,
+    scope: &Scope,
+    portfolio_gid: &str,
+) -> Result<bool> {
+    let new = NewRun {
+        id,
+        origin: Origin::Queued,
+        mode,
+        scope,
+        portfolio_gid,
+    };
+    Ok(runs::open(db, &new).await?)
 }
 
 fn queue_error(e: aegis_jobs::Error) -> Error {
     match e {
         aegis_jobs::Error::Database(e) => e.into(),
-        aegis_jobs::Error::Encode(e) => Error::Store(store::Error::NotFound(e.to_string())),
+        aegis_jobs::Error::Encode(e) => Error::Fatal(format!("encoding a job failed: {e}")),
     }
 }
 
 /// Runs a `SyncPortfolio` job; returns how many project jobs it enqueued.
-/// `asana` is the attempt's client handle (its stats are the attempt's).
 ///
 /// # Errors
 /// Asana's or the database's; unknown chosen projects.
 #[instrument(skip_all, fields(run.id = %job.run, portfolio.gid = %job.portfolio))]
 pub async fn portfolio_job(
     ctx: &SyncContext,
-    asana: &AsanaClient,
+    attempt: &Attempt,
     job: &SyncPortfolio,
 ) -> Result<usize> {
-    let scope = serde_json::to_value(&job.scope).unwrap_or_default();
-    children::create_queued_run(
-        &ctx.pool,
-        job.run,
-        job.mode.as_str(),
-        &scope,
-        &job.portfolio,
-    )
-    .await?;
-    children::start_run(&ctx.pool, job.run).await?;
-    let outcome = sync_and_record(ctx, asana, job.run).await?;
+    open_queued(&ctx.pool, job.run, job.mode, &job.scope, &job.portfolio).await?;
+    runs::start(&ctx.pool, job.run).await?;
+    let outcome = sync_and_record(ctx, attempt, job.run).await?;
     if job.scope.projects_only {
-        store::runs::finish(&ctx.pool, job.run, "done", None).await?;
+        runs::close(&ctx.pool, job.run, RunStatus::Done, None).await?;
         return Ok(0);
     }
     let selected = select(&outcome.projects, &job.scope.projects)?;
@@ -101,79 +102,81 @@ async fn fan_out(
     let mut tx = ctx.pool.begin().await?;
     let mut enqueued = 0;
     for project in selected {
-        children::lock_project(&mut tx, &project.asana_gid).await?;
-        if children::has_child(&mut *tx, job.run, &project.asana_gid).await? {
+        store::locks::lock_project(&mut tx, &project.asana_gid).await?;
+        if runs::has_child(&mut *tx, job.run, &project.asana_gid).await? {
             continue;
         }
-        let job_id = match children::join_queued_job(&mut tx, &project.asana_gid, job.mode.as_str())
-            .await?
-        {
+        let job_id = match queue::join_queued_job(&mut tx, &project.asana_gid, job.mode).await? {
             Some(existing) => existing,
-            None => {
-                let child = SyncProjectTasks {
-                    run: job.run,
-                    project: project.asana_gid.clone(),
-                    mode: job.mode,
-                };
-                enqueued += 1;
-                match aegis_jobs::enqueue(&mut tx, &child)
-                    .await
-                    .map_err(queue_error)?
-                {
-                    Enqueued::Inserted(id) => id,
-                    Enqueued::AlreadyPresent => continue,
+            None => match enqueue_child(&mut tx, job, project).await? {
+                Some(id) => {
+                    enqueued += 1;
+                    id
                 }
-            }
+                None => continue,
+            },
         };
-        children::add_child(
-            &mut *tx,
-            job.run,
-            &project.asana_gid,
-            &project.name,
-            &job_id,
-        )
-        .await?;
+        let child = (project.asana_gid.as_str(), project.name.as_str());
+        runs::add_child(&mut *tx, job.run, child, &job_id).await?;
     }
     if selected.is_empty() {
-        store::runs::finish(&mut *tx, job.run, "done", None).await?;
+        runs::close(&mut *tx, job.run, RunStatus::Done, None).await?;
     }
     tx.commit().await?;
     info!(children = selected.len(), enqueued, "fanned out");
     Ok(enqueued)
 }
 
+async fn enqueue_child(
+    conn: &mut PgConnection,
+    job: &SyncPortfolio,
+    project: &ProjectState,
+) -> Result<Option<String>> {
+    let child = SyncProjectTasks {
+        run: job.run,
+        project: project.asana_gid.clone(),
+        mode: job.mode,
+    };
+    match aegis_jobs::enqueue(conn, &child)
+        .await
+        .map_err(queue_error)?
+    {
+        Enqueued::Inserted(id) => Ok(Some(id)),
+        Enqueued::AlreadyPresent => Ok(None),
+    }
+}
+
 /// Runs one attempt of a `SyncProjectTasks` job (`job_id` is its queue id).
-/// `asana` is the attempt's client handle (its stats are the attempt's).
 ///
 /// # Errors
 /// Asana's or the database's; a project aegis does not know is fatal.
 #[instrument(skip_all, fields(run.id = %job.run, project.gid = %job.project, job.id = job_id))]
 pub async fn project_job(
     ctx: &SyncContext,
-    asana: &AsanaClient,
+    attempt: &Attempt,
     job: &SyncProjectTasks,
     job_id: &str,
 ) -> Result<TaskFigures> {
     let project = store::projects::by_gid(&ctx.pool, &job.project)
         .await?
         .ok_or_else(|| {
-            store::Error::NotFound(format!(
-                "project {} (sync the portfolio first)",
+            Error::Fatal(format!(
+                "project {} is not known to aegis (sync the portfolio first)",
                 job.project
             ))
         })?;
     adopt_orphan_job(ctx, job, job_id, &project).await?;
-    let _running = children::hold_project_run(&ctx.pool, &project.asana_gid).await?;
-    children::start_job(&ctx.pool, job_id).await?;
-    let me = AegisUser::new(ctx, asana);
-    let crawled = crawl_project(ctx, asana, &project, &me, job.mode, &PlainObserver).await?;
+    let _running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+    let children = Children::OfJob(job_id);
+    runs::child_started(&ctx.pool, children).await?;
+    let crawled = crawl_project(ctx, attempt, &project, job.mode, &PlainObserver).await?;
     let mut tx = ctx.pool.begin().await?;
-    children::lock_runs_of_job(&mut tx, job_id).await?;
+    runs::lock_runs(&mut tx, children).await?;
     let figures = apply(&mut tx, &project, crawled).await?;
-    let requests = request_figures(&asana.stats());
-    children::record_job(&mut *tx, job_id, Outcome::Done, requests, figures, None).await?;
-    close_runs(&mut tx, job_id).await?;
+    let (requests, _) = attempt.unrecorded();
+    record_attempt(&mut tx, children, Outcome::Done, (requests, figures), None).await?;
     tx.commit().await?;
+    attempt.mark_recorded();
     Ok(figures)
 }
 
@@ -184,71 +187,65 @@ async fn adopt_orphan_job(
     job_id: &str,
     project: &ProjectState,
 ) -> Result<()> {
-    let scope = json!({ "projects_only": false, "projects": [job.project] });
+    let scope = Scope {
+        projects_only: false,
+        projects: vec![job.project.clone()],
+    };
     let portfolio = ctx.portfolio.as_str();
-    if children::create_queued_run(&ctx.pool, job.run, job.mode.as_str(), &scope, portfolio).await?
-    {
-        children::add_child(
-            &ctx.pool,
-            job.run,
-            &project.asana_gid,
-            &project.name,
-            job_id,
-        )
-        .await?;
+    if open_queued(&ctx.pool, job.run, job.mode, &scope, portfolio).await? {
+        let child = (project.asana_gid.as_str(), project.name.as_str());
+        runs::add_child(&ctx.pool, job.run, child, job_id).await?;
     }
-    children::start_run(&ctx.pool, job.run).await?;
+    runs::start(&ctx.pool, job.run).await?;
     Ok(())
 }
 
-async fn close_runs(conn: &mut PgConnection, job_id: &str) -> Result<()> {
-    for run in children::close_finished_runs(&mut *conn, job_id).await? {
-        let all_projects = run.scope.0["projects"]
-            .as_array()
-            .is_none_or(|p| p.is_empty());
-        if run.status == "done" && all_projects {
-            store::state::set_tasks_synced(&mut *conn, Utc::now()).await?;
-        }
-        info!(run.id = %run.id, run.status = %run.status, "run closed");
-    }
-    Ok(())
-}
-
-/// Records a failed attempt of a project job on its runs: `Retrying` keeps
-/// them open; `Dead` may close them as `partial`.
+/// Records a failed attempt of a project job on its runs: what it did
+/// (requests, and the pages it committed) counts; `Retrying` keeps the
+/// runs open, `Dead` may close them as `partial`.
 ///
 /// # Errors
 /// The database's.
 pub async fn project_job_failed(
     ctx: &SyncContext,
     job_id: &str,
+    attempt: &Attempt,
     outcome: Outcome,
-    requests: RequestFigures,
     error: &str,
 ) -> Result<()> {
+    let children = Children::OfJob(job_id);
     let mut tx = ctx.pool.begin().await?;
-    children::lock_runs_of_job(&mut tx, job_id).await?;
-    children::record_job(
-        &mut *tx,
-        job_id,
+    runs::lock_runs(&mut tx, children).await?;
+    record_attempt(
+        &mut tx,
+        children,
         outcome,
-        requests,
-        TaskFigures::default(),
+        attempt.unrecorded(),
         Some(error),
     )
     .await?;
-    if outcome == Outcome::Dead {
-        close_runs(&mut tx, job_id).await?;
-    }
     tx.commit().await?;
+    attempt.mark_recorded();
     Ok(())
 }
 
-/// Records a dead portfolio job: its run failed.
+/// Records a failed attempt of a portfolio job: its requests count; a dead
+/// one fails its run.
 ///
 /// # Errors
 /// The database's.
-pub async fn portfolio_job_died(ctx: &SyncContext, run: Uuid, error: &str) -> Result<()> {
-    store::runs::finish(&ctx.pool, run, "failed", Some(error)).await?;
+pub async fn portfolio_job_failed(
+    ctx: &SyncContext,
+    run: Uuid,
+    attempt: &Attempt,
+    outcome: Outcome,
+    error: &str,
+) -> Result<()> {
+    let (requests, _) = attempt.unrecorded();
+    runs::add_requests(&ctx.pool, run, requests).await?;
+    attempt.mark_recorded();
+    if outcome == Outcome::Dead {
+        runs::close(&ctx.pool, run, RunStatus::Failed, Some(error)).await?;
+    }
     Ok(())
 }

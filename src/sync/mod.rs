@@ -3,20 +3,31 @@
 //! (`aegis sync`) or from a queued job; nothing here knows which.
 
 mod convert;
+mod crawled;
 mod incremental;
 pub mod jobs;
+mod observer;
 pub mod portfolio;
 pub mod project;
+mod recording;
 pub mod run;
+mod selection;
+
+use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
 
 use crate::{
-    asana::{self, AsanaClient, Gid},
+    asana::{self, AsanaClient, ClientStats, Gid},
+    runs::{RequestFigures, Tally, TaskFigures},
     store,
 };
 
-pub use run::{Mode, Observer, PlainObserver, RunSummary, SyncOptions, run_inline};
+pub use aegis_jobs::Mode;
+pub use crawled::Crawled;
+pub use observer::{Observer, PlainObserver};
+pub use run::{RunSummary, SyncOptions, run_inline};
+pub use selection::{check as check_projects, select, unknown_projects};
 
 /// What a sync needs, passed in (no globals).
 #[derive(Debug, Clone)]
@@ -48,6 +59,10 @@ pub enum Error {
         /// The projects that exist (names).
         known: Vec<String>,
     },
+    /// Retrying cannot help: the job or the data is wrong (a project aegis
+    /// does not know, an invalid gid, a payload that cannot be encoded).
+    #[error("{0}")]
+    Fatal(String),
     /// Some projects failed; the others were synced.
     #[error("{} of {} project(s) failed: {}", .failed.len(), .total, .failed.join("; "))]
     Partial {
@@ -58,6 +73,44 @@ pub enum Error {
         /// Projects attempted.
         total: usize,
     },
+}
+
+/// One attempt at a step of a sync: its own client handle (whose stats are
+/// the attempt's requests) and its task [`Tally`] (what its committed pages
+/// did), both readable after the attempt failed, timed out or panicked.
+/// Requests are recorded on a run once each: [`Attempt::unrecorded`] is
+/// what was not yet recorded, [`Attempt::mark_recorded`] moves the mark.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// The attempt's client handle.
+    pub asana: AsanaClient,
+    /// The attempt's task figures so far.
+    pub tally: Tally,
+    recorded: Arc<Mutex<ClientStats>>,
+}
+
+impl Attempt {
+    /// A new attempt on the context's client (its shared budget).
+    pub fn new(ctx: &SyncContext) -> Attempt {
+        Attempt {
+            asana: ctx.asana.scoped(),
+            tally: Tally::new(),
+            recorded: Arc::default(),
+        }
+    }
+
+    /// The requests not yet recorded, and the task figures so far.
+    pub fn unrecorded(&self) -> (RequestFigures, TaskFigures) {
+        let mark = *self.recorded.lock().unwrap_or_else(|p| p.into_inner());
+        let requests = RequestFigures::from(&self.asana.stats().since(&mark));
+        (requests, self.tally.get())
+    }
+
+    /// Marks every request so far as recorded (call after the commit that
+    /// recorded them).
+    pub fn mark_recorded(&self) {
+        *self.recorded.lock().unwrap_or_else(|p| p.into_inner()) = self.asana.stats();
+    }
 }
 
 /// Whose assignments set `assigned_to_aegis`: the configured user, else the

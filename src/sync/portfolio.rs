@@ -6,9 +6,10 @@ use chrono::Utc;
 use futures::{StreamExt, pin_mut};
 use tracing::instrument;
 
-use super::{Result, SyncContext, convert::project_row};
+use super::{Attempt, Result, SyncContext, convert::project_row};
 use crate::{
     asana::AsanaClient,
+    runs,
     store::{
         self,
         projects::{ProjectRow, ProjectState, UpsertCounts},
@@ -62,22 +63,24 @@ pub async fn sync_portfolio(ctx: &SyncContext, asana: &AsanaClient) -> Result<Po
     Ok(outcome)
 }
 
-/// [`sync_portfolio`], then its figures (requests, projects created,
-/// updated, unchanged, removed) recorded on the run, whether it worked or not.
+/// [`sync_portfolio`] on the attempt's client, then its figures (requests,
+/// projects created, updated, unchanged, removed) recorded on the run,
+/// whether it worked or not.
 ///
 /// # Errors
 /// As [`sync_portfolio`], or the database's when recording.
 pub async fn sync_and_record(
     ctx: &SyncContext,
-    asana: &AsanaClient,
+    attempt: &Attempt,
     run: uuid::Uuid,
 ) -> Result<PortfolioOutcome> {
-    let outcome = sync_portfolio(ctx, asana).await;
-    let figures = super::run::request_figures(&asana.stats());
+    let outcome = sync_portfolio(ctx, &attempt.asana).await;
+    let (requests, _) = attempt.unrecorded();
     let (counts, removed) = match &outcome {
         Ok(o) => (o.counts, o.removed.len() as i32),
         Err(_) => (UpsertCounts::default(), 0),
     };
-    store::runs::record_portfolio(&ctx.pool, run, figures, counts, removed).await?;
+    runs::record_portfolio(&ctx.pool, run, requests, counts, removed).await?;
+    attempt.mark_recorded();
     outcome
 }

@@ -12,50 +12,31 @@ use tracing::instrument;
 use aegis_jobs::Mode;
 
 use super::{
-    AegisUser, Result, SyncContext,
+    AegisUser, Attempt, Error, Observer, Result, SyncContext,
     convert::task_row,
+    crawled::{Crawled, in_project},
     incremental::{self, Plan},
-    run::Observer,
 };
 use crate::{
-    asana::{self, AsanaClient, Gid, Page, Task},
-    store::{self, projects::ProjectState, runs::TaskFigures},
+    asana::{self, Gid, Page, Task},
+    runs::TaskFigures,
+    store::{self, projects::ProjectState},
 };
 
-/// What a crawl saw and did, and the reconciliation it found.
-#[derive(Debug, Default)]
-pub struct Crawled {
-    /// Figures so far (tombstones and removals are added by [`apply`]).
-    pub figures: TaskFigures,
-    /// Tasks with subtasks still to list.
-    parents: Vec<Gid>,
-    /// Highest `modified_at` seen.
-    watermark: Option<DateTime<Utc>>,
-    /// Tasks Asana no longer has (404).
-    pub(crate) deleted: Vec<String>,
-    /// Tasks no longer in this project.
-    pub(crate) removed: Vec<String>,
-    /// The events token to store for the next incremental sync.
-    token: Option<String>,
-    /// Whether this was a full crawl.
-    full: bool,
-}
-
 /// Syncs the tasks and subtasks of `project` and reconciles what left it,
-/// committing the final writes on their own.
-/// `asana` is the caller's client handle (its stats are the caller's).
+/// committing the final writes on their own. The attempt's figures are
+/// its requests and its tally (pages written count even on failure).
 ///
 /// # Errors
 /// Asana's or the database's; pages already written stay written.
 pub async fn sync_project_tasks(
     ctx: &SyncContext,
-    asana: &AsanaClient,
+    attempt: &Attempt,
     project: &ProjectState,
-    me: &AegisUser,
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<TaskFigures> {
-    let crawled = crawl_project(ctx, asana, project, me, mode, observer).await?;
+    let crawled = crawl_project(ctx, attempt, project, mode, observer).await?;
     let mut tx = ctx.pool.begin().await?;
     let figures = apply(&mut tx, project, crawled).await?;
     tx.commit().await?;
@@ -73,15 +54,15 @@ pub async fn sync_project_tasks(
 #[instrument(skip_all, fields(project.gid = %project.asana_gid, project.name = %project.name))]
 pub async fn crawl_project(
     ctx: &SyncContext,
-    asana: &AsanaClient,
+    attempt: &Attempt,
     project: &ProjectState,
-    me: &AegisUser,
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<Crawled> {
     let started = Utc::now();
-    let gid = Gid::parse(&project.asana_gid).map_err(|e| store::Error::NotFound(e.to_string()))?;
-    let mut crawl = Crawled::default();
+    let gid = Gid::parse(&project.asana_gid).map_err(|e| Error::Fatal(e.to_string()))?;
+    let (asana, me) = (&attempt.asana, &AegisUser::new(ctx, &attempt.asana));
+    let mut crawl = Crawled::new(attempt.tally.clone());
     let token = match incremental::plan(asana, project, mode, &gid).await? {
         Plan::Crawl { token } => token,
         Plan::Changes { gids, token } => {
@@ -107,7 +88,8 @@ pub async fn crawl_project(
 }
 
 /// The final writes of a project sync, in the caller's transaction:
-/// tombstones, removals, and the project's sync state.
+/// tombstones, removals, and the project's sync state. Returns the
+/// attempt's figures (its tally, plus the tombstones and removals).
 ///
 /// # Errors
 /// The database's.
@@ -116,11 +98,9 @@ pub async fn apply(
     project: &ProjectState,
     crawled: Crawled,
 ) -> Result<TaskFigures> {
-    let mut figures = crawled.figures;
     let at = Utc::now();
-    figures.tasks_deleted +=
-        store::tasks::mark_deleted(&mut *conn, &crawled.deleted, at).await? as i32;
-    figures.tasks_removed +=
+    let deleted = store::tasks::mark_deleted(&mut *conn, &crawled.deleted, at).await? as i32;
+    let removed =
         store::tasks::remove_from_project(conn, project.id, &crawled.removed).await? as i32;
     let token = crawled.token.as_deref();
     store::projects::record_tasks_synced(
@@ -132,6 +112,9 @@ pub async fn apply(
         at,
     )
     .await?;
+    let mut figures = crawled.tally.get();
+    figures.tasks_deleted += deleted;
+    figures.tasks_removed += removed;
     Ok(figures)
 }
 
@@ -173,10 +156,7 @@ async fn write_tasks(
     let mut tx = ctx.pool.begin().await?;
     let counts = store::tasks::upsert_page(&mut tx, project.id, &rows, Utc::now()).await?;
     tx.commit().await?;
-    let f = &mut crawl.figures;
-    f.tasks_created += counts.created as i32;
-    f.tasks_updated += counts.updated as i32;
-    f.tasks_unchanged += counts.unchanged as i32;
+    crawl.tally.update(|f| f.add_page(&counts));
     Ok(())
 }
 
@@ -185,7 +165,7 @@ async fn write_tasks(
 /// there (a listing race) → stored again.
 async fn reconcile(
     ctx: &SyncContext,
-    asana: &AsanaClient,
+    asana: &asana::AsanaClient,
     project: &ProjectState,
     me: &AegisUser,
     since: DateTime<Utc>,
@@ -208,12 +188,4 @@ async fn reconcile(
     crawl.deleted = deleted;
     crawl.removed = removed;
     Ok(())
-}
-
-pub(crate) fn in_project(task: &Task, project_gid: &str) -> bool {
-    task.memberships.iter().any(|m| {
-        m.project
-            .as_ref()
-            .is_some_and(|p| p.gid.as_str() == project_gid)
-    })
 }

@@ -1,25 +1,21 @@
-//! One inline sync run, start to end: record the run, sync the portfolio,
-//! select the projects, sync each one's tasks, record every figure, close
-//! the run. Progress goes to an [`Observer`].
+//! One inline sync run, start to end: open the run, sync the portfolio,
+//! select the projects, sync each one's tasks, record each project's
+//! figures as its attempt ends, close the run. The run is recorded through
+//! [`crate::runs`] exactly as a queued one; progress goes to an
+//! [`Observer`].
 
-use chrono::Utc;
-use serde_json::json;
-use tracing::{info, instrument, warn};
+use aegis_jobs::{Mode, Scope};
+use tracing::instrument;
 use uuid::Uuid;
 
 use super::{
-    AegisUser, Error, Result, SyncContext, portfolio::sync_and_record, project::sync_project_tasks,
+    Attempt, Error, Observer, Result, SyncContext, portfolio::sync_and_record,
+    project::sync_project_tasks, recording::record_attempt, selection::select,
 };
 use crate::{
-    asana::ClientStats,
-    store::{
-        self,
-        projects::{ProjectState, UpsertCounts},
-        runs::{NewRun, RequestFigures, TaskFigures},
-    },
+    runs::{self, Children, NewRun, Origin, Outcome, RunStatus},
+    store::{self, projects::ProjectState},
 };
-
-pub use aegis_jobs::Mode;
 
 /// What to sync.
 #[derive(Debug, Clone, Default)]
@@ -32,61 +28,13 @@ pub struct SyncOptions {
     pub mode: Mode,
 }
 
-/// Progress of a run, for a terminal or a log. Every method has a no-op default.
-pub trait Observer: Send + Sync {
-    /// The portfolio step finished.
-    fn portfolio_synced(&self, _projects: usize, _counts: UpsertCounts, _removed: usize) {}
-    /// The projects whose tasks will be synced.
-    fn projects_selected(&self, _names: &[String]) {}
-    /// A project's task sync started.
-    fn project_started(&self, _name: &str) {}
-    /// A page of a project's tasks was written.
-    fn tasks_synced(&self, _project: &str, _count: u64) {}
-    /// A project's task sync ended.
-    fn project_finished(&self, _name: &str, _result: std::result::Result<&TaskFigures, &str>) {}
-}
-
-/// An observer that writes plain log lines (for logs and non-terminals).
-#[derive(Debug, Default)]
-pub struct PlainObserver;
-
-impl Observer for PlainObserver {
-    fn portfolio_synced(&self, projects: usize, c: UpsertCounts, removed: usize) {
-        info!(
-            projects,
-            created = c.created,
-            updated = c.updated,
-            unchanged = c.unchanged,
-            removed,
-            "portfolio synced"
-        );
-    }
-    fn project_started(&self, name: &str) {
-        info!(project = name, "syncing tasks");
-    }
-    fn project_finished(&self, name: &str, result: std::result::Result<&TaskFigures, &str>) {
-        match result {
-            Ok(f) => info!(
-                project = name,
-                created = f.tasks_created,
-                updated = f.tasks_updated,
-                unchanged = f.tasks_unchanged,
-                removed = f.tasks_removed,
-                deleted = f.tasks_deleted,
-                "tasks synced"
-            ),
-            Err(e) => warn!(project = name, error = e, "tasks sync failed"),
-        }
-    }
-}
-
 /// How a run ended.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
     /// The run's id (see `sync_runs`).
     pub run: Uuid,
-    /// `done`, `partial` or `failed`.
-    pub status: String,
+    /// `done` (a run with failed projects is an [`Error::Partial`]).
+    pub status: RunStatus,
 }
 
 /// Runs a whole sync in this process and records it as an `inline` run.
@@ -103,26 +51,27 @@ pub async fn run_inline(
 ) -> Result<RunSummary> {
     let id = Uuid::new_v4();
     tracing::Span::current().record("run.id", tracing::field::display(id));
-    let scope = json!({ "projects_only": options.projects_only, "projects": options.projects });
+    let scope = Scope {
+        projects_only: options.projects_only,
+        projects: options.projects.clone(),
+    };
     let new = NewRun {
         id,
-        origin: "inline",
-        mode: options.mode.as_str(),
-        scope,
+        origin: Origin::Inline,
+        mode: options.mode,
+        scope: &scope,
         portfolio_gid: ctx.portfolio.as_str(),
     };
-    store::runs::create(&ctx.pool, &new).await?;
+    runs::open(&ctx.pool, &new).await?;
     let result = run_steps(ctx, options, observer, id).await;
     let (status, error) = match &result {
-        Ok(()) => ("done", None),
-        Err(Error::Partial { .. }) => ("partial", result.as_ref().err().map(ToString::to_string)),
-        Err(e) => ("failed", Some(e.to_string())),
+        Ok(()) => (RunStatus::Done, None),
+        Err(e @ Error::Partial { .. }) => (RunStatus::Partial, Some(e.to_string())),
+        Err(e) => (RunStatus::Failed, Some(e.to_string())),
     };
-    store::runs::finish(&ctx.pool, id, status, error.as_deref()).await?;
-    result.map(|()| RunSummary {
-        run: id,
-        status: status.to_owned(),
-    })
+    // A no-op when the last project's result already closed the run.
+    runs::close(&ctx.pool, id, status, error.as_deref()).await?;
+    result.map(|()| RunSummary { run: id, status })
 }
 
 async fn run_steps(
@@ -131,7 +80,7 @@ async fn run_steps(
     observer: &dyn Observer,
     run: Uuid,
 ) -> Result<()> {
-    let outcome = sync_and_record(ctx, &ctx.asana.scoped(), run).await?;
+    let outcome = sync_and_record(ctx, &Attempt::new(ctx), run).await?;
     observer.portfolio_synced(
         outcome.projects.len(),
         outcome.counts,
@@ -141,12 +90,12 @@ async fn run_steps(
         return Ok(());
     }
     let selected = select(&outcome.projects, &options.projects)?;
-    let names: Vec<String> = selected.iter().map(|p| p.name.clone()).collect();
     let pairs: Vec<(String, String)> = selected
         .iter()
         .map(|p| (p.asana_gid.clone(), p.name.clone()))
         .collect();
-    store::runs::add_projects(&ctx.pool, run, &pairs).await?;
+    runs::add_pending(&ctx.pool, run, &pairs).await?;
+    let names: Vec<String> = pairs.into_iter().map(|(_, name)| name).collect();
     observer.projects_selected(&names);
     let mut failed = Vec::new();
     for project in &selected {
@@ -161,12 +110,11 @@ async fn run_steps(
             failed,
         });
     }
-    if options.projects.is_empty() {
-        store::state::set_tasks_synced(&ctx.pool, Utc::now()).await?;
-    }
     Ok(())
 }
 
+/// One project of an inline run: one attempt, recorded as a queued job's
+/// attempt is (its last result closes the run).
 async fn sync_one(
     ctx: &SyncContext,
     run: Uuid,
@@ -174,65 +122,34 @@ async fn sync_one(
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<()> {
-    store::runs::start_project(&ctx.pool, run, &project.asana_gid).await?;
+    let children = Children::OfProject {
+        run,
+        project_gid: &project.asana_gid,
+    };
+    runs::child_started(&ctx.pool, children).await?;
     observer.project_started(&project.name);
-    let asana = ctx.asana.scoped();
-    let me = AegisUser::new(ctx, &asana);
+    let attempt = Attempt::new(ctx);
     let result = async {
-        let _running = store::children::hold_project_run(&ctx.pool, &project.asana_gid).await?;
-        sync_project_tasks(ctx, &asana, project, &me, mode, observer).await
+        let _running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+        sync_project_tasks(ctx, &attempt, project, mode, observer).await
     }
     .await;
-    let requests = request_figures(&asana.stats());
-    let (figures, error) = match &result {
-        Ok(f) => (*f, None),
-        Err(e) => (TaskFigures::default(), Some(e.to_string())),
+    let (requests, tally) = attempt.unrecorded();
+    let (outcome, figures, error) = match &result {
+        Ok(f) => (Outcome::Done, *f, None),
+        Err(e) => (Outcome::Dead, tally, Some(e.to_string())),
     };
-    store::runs::finish_project(
-        &ctx.pool,
-        run,
-        &project.asana_gid,
-        requests,
-        figures,
+    let mut tx = ctx.pool.begin().await?;
+    runs::lock_runs(&mut tx, children).await?;
+    record_attempt(
+        &mut tx,
+        children,
+        outcome,
+        (requests, figures),
         error.as_deref(),
     )
     .await?;
+    tx.commit().await?;
     observer.project_finished(&project.name, error.as_deref().map_or(Ok(&figures), Err));
     result.map(|_| ())
-}
-
-/// Projects whose tasks are synced: the chosen ones (gid or exact name), or
-/// every project; archived projects never.
-pub(crate) fn select(projects: &[ProjectState], wanted: &[String]) -> Result<Vec<ProjectState>> {
-    let live = projects
-        .iter()
-        .filter(|p| p.removed_from_portfolio_at.is_none());
-    if wanted.is_empty() {
-        return Ok(live.filter(|p| !p.archived).cloned().collect());
-    }
-    let unknown: Vec<String> = wanted
-        .iter()
-        .filter(|w| !projects.iter().any(|p| &p.asana_gid == *w || &p.name == *w))
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        let known = projects
-            .iter()
-            .map(|p| format!("{} ({})", p.name, p.asana_gid))
-            .collect();
-        return Err(Error::UnknownProjects { unknown, known });
-    }
-    Ok(live
-        .filter(|p| !p.archived && wanted.iter().any(|w| w == &p.asana_gid || w == &p.name))
-        .cloned()
-        .collect())
-}
-
-pub(crate) fn request_figures(stats: &ClientStats) -> RequestFigures {
-    RequestFigures {
-        api_requests: stats.requests as i64,
-        rate_limited: stats.rate_limited as i64,
-        waited_ms: stats.waited.as_millis() as i64,
-        pages: stats.pages as i64,
-    }
 }

@@ -18,7 +18,10 @@ use rand::Rng;
 use tracing::{error, warn};
 
 use super::JobContext;
-use crate::{asana::AsanaClient, sync};
+use crate::{
+    queue,
+    sync::{self, Attempt},
+};
 
 /// How attempts are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +78,7 @@ impl Failure {
     pub fn from_sync(e: &sync::Error) -> Failure {
         let (fatal, retry_after) = match e {
             sync::Error::Asana(a) => (!a.is_retryable(), a.retry_after()),
-            sync::Error::Store(crate::store::Error::NotFound(_)) => (true, None),
+            sync::Error::Fatal(_) => (true, None),
             sync::Error::Store(_) => (false, None),
             sync::Error::UnknownProjects { .. } => (true, None),
             sync::Error::Partial { .. } => (false, None),
@@ -106,9 +109,10 @@ pub enum Verdict {
 }
 
 /// Runs one attempt of a job under the context's policy. `work` gets the
-/// attempt's own client handle (its stats are the attempt's); `on_failure`
-/// records a failed attempt in aegis's tables (before apalis updates the
-/// queue row).
+/// [`sync::Attempt`] (its client handle's stats and its tally are the
+/// attempt's); `on_failure` gets it back, even after a timeout or a panic,
+/// to record the failed attempt in aegis's tables (before apalis updates
+/// the queue row).
 pub async fn run_attempt<W, Fut, H, HFut>(
     ctx: &JobContext,
     (job_id, attempt): (&str, u32),
@@ -116,23 +120,24 @@ pub async fn run_attempt<W, Fut, H, HFut>(
     on_failure: H,
 ) -> Result<(), BoxDynError>
 where
-    W: FnOnce(AsanaClient) -> Fut,
+    W: FnOnce(Attempt) -> Fut,
     Fut: Future<Output = sync::Result<()>> + Send + 'static,
-    H: FnOnce(AsanaClient, Verdict, String) -> HFut,
+    H: FnOnce(Attempt, Verdict, String) -> HFut,
     HFut: Future<Output = sync::Result<()>>,
 {
-    let (pool, policy, asana) = (&ctx.sync.pool, ctx.policy, ctx.sync.asana.scoped());
-    let failure = match attempt_outcome(policy.timeout, work(asana.clone())).await {
+    let (pool, policy, run) = (&ctx.sync.pool, ctx.policy, Attempt::new(&ctx.sync));
+    let failure = match attempt_outcome(policy.timeout, work(run.clone())).await {
         Ok(()) => return Ok(()),
         Err(f) => f,
     };
     let dead = failure.fatal || attempt >= policy.max_attempts;
     let verdict = if dead { Verdict::Dead } else { Verdict::Retry };
     let delay = policy.delay(attempt, failure.retry_after);
-    if let Err(e) = persist(pool, job_id, policy.max_attempts, (!dead).then_some(delay)).await {
+    let retry_in = (!dead).then_some(delay);
+    if let Err(e) = queue::persist_attempt(pool, job_id, policy.max_attempts, retry_in).await {
         error!(job.id = job_id, error.message = %e, "could not persist the retry time");
     }
-    if let Err(e) = on_failure(asana, verdict, failure.message.clone()).await {
+    if let Err(e) = on_failure(run, verdict, failure.message.clone()).await {
         error!(job.id = job_id, error.message = %e, "could not record the failed attempt");
     }
     if dead {
@@ -175,30 +180,6 @@ fn panic_message(join: tokio::task::JoinError) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned())
-}
-
-/// Writes the worker's attempt limit and, for a retry, the next run time on
-/// the job's row. apalis's own acknowledgement does not touch either.
-async fn persist(
-    pool: &sqlx::PgPool,
-    job_id: &str,
-    max_attempts: u32,
-    retry_in: Option<Duration>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r#"
-        update apalis.jobs set max_attempts = $2,
-            run_at = case when $3::bigint is null then run_at
-                          else now() + make_interval(secs => $3::bigint / 1000.0) end
-        where id = $1
-        "#,
-    )
-    .bind(job_id)
-    .bind(max_attempts as i32)
-    .bind(retry_in.map(|d| d.as_millis() as i64))
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,14 @@ use super::{
     JobContext,
     guard::{Verdict, run_attempt},
 };
-use crate::{store::children::Outcome, sync};
+use crate::{runs::Outcome, sync};
+
+fn outcome(verdict: Verdict) -> Outcome {
+    match verdict {
+        Verdict::Dead => Outcome::Dead,
+        Verdict::Retry => Outcome::Retrying,
+    }
+}
 
 /// Handles a `SyncPortfolio` job.
 pub async fn sync_portfolio(
@@ -19,17 +26,15 @@ pub async fn sync_portfolio(
 ) -> Result<(), BoxDynError> {
     let job_id = id.to_string();
     let (sync_ctx, run) = (ctx.sync.clone(), job.run);
-    let work = move |asana| async move {
-        sync::jobs::portfolio_job(&sync_ctx, &asana, &job)
+    let work = move |attempt: sync::Attempt| async move {
+        sync::jobs::portfolio_job(&sync_ctx, &attempt, &job)
             .await
             .map(|_| ())
     };
     let failed_ctx = ctx.sync.clone();
-    let on_failure = move |_asana, verdict, message: String| async move {
-        match verdict {
-            Verdict::Dead => sync::jobs::portfolio_job_died(&failed_ctx, run, &message).await,
-            Verdict::Retry => Ok(()),
-        }
+    let on_failure = move |attempt: sync::Attempt, verdict, message: String| async move {
+        sync::jobs::portfolio_job_failed(&failed_ctx, run, &attempt, outcome(verdict), &message)
+            .await
     };
     run_attempt(&ctx, (&job_id, attempt.current() as u32), work, on_failure).await
 }
@@ -43,22 +48,15 @@ pub async fn sync_project_tasks(
 ) -> Result<(), BoxDynError> {
     let job_id = id.to_string();
     let (sync_ctx, work_id) = (ctx.sync.clone(), job_id.clone());
-    let work = move |asana| async move {
-        sync::jobs::project_job(&sync_ctx, &asana, &job, &work_id)
+    let work = move |attempt: sync::Attempt| async move {
+        sync::jobs::project_job(&sync_ctx, &attempt, &job, &work_id)
             .await
             .map(|_| ())
     };
-    let failed_id = job_id.clone();
-    let on_failure = |asana: crate::asana::AsanaClient, verdict, message: String| {
-        let ctx = ctx.clone();
-        async move {
-            let outcome = match verdict {
-                Verdict::Dead => Outcome::Dead,
-                Verdict::Retry => Outcome::Retrying,
-            };
-            let requests = sync::run::request_figures(&asana.stats());
-            sync::jobs::project_job_failed(&ctx.sync, &failed_id, outcome, requests, &message).await
-        }
+    let (failed_ctx, failed_id) = (ctx.sync.clone(), job_id.clone());
+    let on_failure = move |attempt: sync::Attempt, verdict, message: String| async move {
+        let outcome = outcome(verdict);
+        sync::jobs::project_job_failed(&failed_ctx, &failed_id, &attempt, outcome, &message).await
     };
     run_attempt(&ctx, (&job_id, attempt.current() as u32), work, on_failure).await
 }

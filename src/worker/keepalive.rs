@@ -26,6 +26,8 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
+use crate::queue;
+
 /// Marks the newest worker rows of the workers named `name-…` (the
 /// [`WorkerConfig::name`](super::WorkerConfig::name) given to
 /// [`register`](super::register)) seen every `every`, until the returned
@@ -37,23 +39,9 @@ pub fn spawn_keepalive(pool: PgPool, name: String, every: Duration) -> JoinHandl
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(error) = beat(&pool, &prefix).await {
+            if let Err(error) = queue::beat(&pool, &prefix).await {
                 warn!(%error, "could not mark this worker alive; retrying at the next beat");
             }
         }
     })
-}
-
-/// One beat: the newest row of each of the process's worker types.
-async fn beat(pool: &PgPool, prefix: &str) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "update apalis.workers set last_seen = now() where id in (\
-             select distinct on (worker_type) id from apalis.workers \
-             where starts_with(id, $1) \
-             order by worker_type, substring(id from '-r([0-9]+)$')::int desc nulls last)",
-    )
-    .bind(prefix)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
 }

@@ -10,7 +10,6 @@
 //! dead worker's jobs are rescued within 30 s by default; worker names unique
 //! per process start and restart (a same-name restart would never rescue).
 
-mod drain;
 mod guard;
 mod handlers;
 mod keepalive;
@@ -24,7 +23,7 @@ use apalis::prelude::BackendExt;
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerBuilderExt};
 use apalis_postgres::{Config, PostgresStorage};
 
-pub use drain::{DrainReport, drain_report, has_runnable_jobs};
+pub use crate::queue::{DrainReport, drain_report, has_runnable_jobs};
 pub use guard::{Failure, RetryPolicy};
 pub use handlers::{sync_portfolio, sync_project_tasks};
 pub use keepalive::spawn_keepalive;

@@ -2,6 +2,7 @@
 //! selection, deletions and removals, and Asana's failure modes.
 
 use aegis::{
+    runs::{self, RunStatus},
     store,
     sync::{Error, Mode, SyncOptions},
 };
@@ -37,7 +38,7 @@ fn fault(route: &str, fault: FaultKind, times: u32) -> FaultRule {
 }
 
 async fn project_figures(app: &TestApp, run: Uuid) -> (i32, i32, i32) {
-    let results = store::runs::projects(&app.pool, run).await.unwrap();
+    let results = runs::projects(&app.pool, run).await.unwrap();
     results.iter().fold((0, 0, 0), |acc, r| {
         (
             acc.0 + r.tasks.tasks_created,
@@ -102,11 +103,8 @@ async fn a_second_full_sync_changes_nothing_and_one_edit_is_one_update(pool: PgP
         .unwrap();
     let third = app.sync(full()).await.unwrap();
     assert_eq!(project_figures(&app, third.run).await, (0, 1, seen - 1));
-    let run = store::runs::get(&app.pool, third.run)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(run.status, "done");
+    let run = runs::get(&app.pool, third.run).await.unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Done);
     assert!(
         run.requests.api_requests > 0 && run.requests.pages > 0,
         "request figures recorded"
@@ -272,7 +270,7 @@ async fn deleted_tasks_are_tombstoned_and_moved_tasks_lose_the_membership(pool: 
     .await
     .unwrap();
     assert_eq!(memberships, 0, "the moved task left Aegis");
-    let results = store::runs::projects(&app.pool, run.run).await.unwrap();
+    let results = runs::projects(&app.pool, run.run).await.unwrap();
     let aegis_result = results.iter().find(|r| r.project_name == "Aegis").unwrap();
     assert_eq!(
         (
@@ -300,7 +298,7 @@ async fn transient_failures_are_retried_and_the_sync_completes(pool: PgPool) {
         1,
     ));
     let run = app.sync_all().await;
-    assert_eq!(run.status, "done");
+    assert_eq!(run.status, RunStatus::Done);
     let stats = app.fake.stats();
     assert_eq!(stats.served_429, 1);
     let log = app.fake.request_log();
@@ -311,7 +309,7 @@ async fn transient_failures_are_retried_and_the_sync_completes(pool: PgPool) {
         "no request before Retry-After passed: {:?}",
         &log[first..first + 2]
     );
-    let recorded = store::runs::get(&app.pool, run.run).await.unwrap().unwrap();
+    let recorded = runs::get(&app.pool, run.run).await.unwrap().unwrap();
     assert_eq!(recorded.requests.rate_limited, 1);
     assert!(recorded.requests.waited_ms >= 1000);
 }
@@ -344,8 +342,8 @@ async fn a_rejected_token_fails_at_once_with_a_clear_message(pool: PgPool) {
     );
     assert_eq!(app.fake.stats().total_requests, 1, "a 401 is not retried");
     assert!(!format!("{err:?}").contains(&app.fake.token));
-    let runs = store::runs::recent(&app.pool, 1).await.unwrap();
-    assert_eq!(runs[0].status, "failed");
+    let runs = runs::recent(&app.pool, 1).await.unwrap();
+    assert_eq!(runs[0].status, RunStatus::Failed);
     assert!(runs[0].error.as_deref().unwrap_or_default().contains("401"));
 }
 

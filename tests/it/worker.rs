@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use aegis::{queue, store, sync, sync::SyncOptions};
+use aegis::{queue, runs, store, sync, sync::SyncOptions};
 use aegis_jobs::{Mode, Scope, SyncPortfolio};
 use fake_asana::{
     Config,
@@ -61,11 +61,12 @@ async fn project_gids(app: &TestApp) -> Vec<String> {
 }
 
 async fn run_status(app: &TestApp, run: uuid::Uuid) -> String {
-    store::runs::get(&app.pool, run)
+    runs::get(&app.pool, run)
         .await
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 #[sqlx::test(migrations = false)]
@@ -106,7 +107,7 @@ async fn a_retried_parent_never_duplicates_its_children(pool: PgPool) {
         Scope::default(),
         Mode::Incremental,
     );
-    let asana = app.ctx.asana.scoped();
+    let asana = sync::Attempt::new(&app.ctx);
     let first = sync::jobs::portfolio_job(&app.ctx, &asana, &job)
         .await
         .unwrap();
@@ -132,7 +133,7 @@ async fn a_retried_parent_never_duplicates_its_children(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_second_request_joins_the_queued_sync_of_a_project(pool: PgPool) {
     let app = TestApp::new(pool, portfolio(2, 3)).await;
-    let asana = app.ctx.asana.scoped();
+    let asana = sync::Attempt::new(&app.ctx);
     let (first, second) = (
         SyncPortfolio::new(
             app.fake.portfolio_gid.clone(),
@@ -294,13 +295,12 @@ async fn a_forbidden_project_is_dead_at_once_and_revives_after_the_fault(pool: P
     assert_eq!(dead.len(), 1);
 
     app.fake.clear_faults();
-    // As `aegis queue retry --all-dead` does: revive and reopen in one transaction.
-    let mut tx = app.pool.begin().await.unwrap();
-    let revived = queue::retry_all_dead(&mut *tx, None).await.unwrap();
-    store::children::reopen_for_jobs(&mut *tx, &revived)
+    // What `aegis queue retry --all-dead` calls: revive and reopen the runs.
+    let mut conn = app.pool.acquire().await.unwrap();
+    let revived = queue::revive(&mut conn, queue::Revive::AllDead { kind: None })
         .await
         .unwrap();
-    tx.commit().await.unwrap();
+    assert_eq!(revived.runs_reopened, 1);
     assert_eq!(run_status(&app, run).await, "running");
     let report = app.drain(worker_config()).await;
     assert_eq!(report.dead, 0);
@@ -406,7 +406,7 @@ async fn two_syncs_of_one_project_never_run_at_once(pool: PgPool) {
     app.fake.set_latency(std::time::Duration::from_millis(150));
     // A sync of each project, plus a second one per project enqueued by
     // another service straight into the queue (no coalescing there).
-    let asana = app.ctx.asana.scoped();
+    let asana = sync::Attempt::new(&app.ctx);
     let job = SyncPortfolio::new(app.fake.portfolio_gid.clone(), Scope::default(), Mode::Full);
     sync::jobs::portfolio_job(&app.ctx, &asana, &job)
         .await

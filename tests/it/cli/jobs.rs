@@ -33,15 +33,11 @@ async fn enqueue_needs_no_token_and_refuses_unknown_names_once_projects_are_know
     for known in ["Aegis", "Triptic", "Agents"] {
         assert!(run.stderr.contains(known), "{}", run.stderr);
     }
-    let args = [
-        "enqueue",
-        "sync",
-        "--project",
-        "Aegis",
-        "--project",
-        "999",
-        "--json",
-    ];
+    // One rule with the sync's: an unknown gid is refused like a name.
+    let run = aegis(&no_token, &["enqueue", "sync", "--project", "999"]).await;
+    assert_config_error(&run, "error: unknown project(s) 999: the portfolio has ");
+    assert!(run.stderr.contains("--projects-only"), "{}", run.stderr);
+    let args = ["enqueue", "sync", "--project", "Aegis", "--json"];
     let run = aegis(&no_token, &args).await;
     assert_eq!(run.code, Some(0), "{}", run.both());
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");

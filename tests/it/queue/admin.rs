@@ -3,12 +3,35 @@
 
 use std::time::Duration;
 
-use aegis::queue::{self, Error, JobState, PurgeReport, RetryOutcome};
+use aegis::queue::{self, Error, JobState, PurgeReport, Revive};
 use aegis_jobs::queue::{SYNC_PORTFOLIO, SYNC_PROJECT_TASKS};
 use sqlx::PgPool;
 
 use super::*;
 use crate::helpers::migrated;
+
+/// Revives one job; `Ok(())` when it came back.
+async fn retry(pool: &PgPool, id: &str) -> Result<(), Error> {
+    let mut conn = pool.acquire().await.unwrap();
+    let revived = queue::revive(&mut conn, Revive::Job(id)).await?;
+    assert_eq!(revived.retried, [id.to_owned()]);
+    Ok(())
+}
+
+/// Revives every dead job (of a kind); their ids.
+async fn retry_all_dead(pool: &PgPool, kind: Option<&str>) -> Result<Vec<String>, Error> {
+    let mut conn = pool.acquire().await.unwrap();
+    Ok(queue::revive(&mut conn, Revive::AllDead { kind })
+        .await?
+        .retried)
+}
+
+fn not_dead(result: Result<(), Error>) -> JobState {
+    match result {
+        Err(Error::NotDead { state, .. }) => state,
+        other => panic!("expected not dead, got {other:?}"),
+    }
+}
 
 #[sqlx::test(migrations = false)]
 async fn retry_revives_dead_jobs(pool: PgPool) {
@@ -19,10 +42,7 @@ async fn retry_revives_dead_jobs(pool: PgPool) {
     let (killed, _) = portfolio_job(&pool).await;
     put(&pool, &killed, Row::killed()).await;
 
-    assert_eq!(
-        queue::retry(&pool, &dead).await.unwrap(),
-        RetryOutcome::Retried
-    );
+    retry(&pool, &dead).await.unwrap();
     let d = queue::show(&pool, &dead).await.unwrap().unwrap();
     assert_eq!(
         (d.state, d.status.as_str(), d.attempts),
@@ -35,12 +55,9 @@ async fn retry_revives_dead_jobs(pool: PgPool) {
         Some("HTTP 500 from Asana"),
         "history kept"
     );
-    assert_eq!(
-        queue::retry(&pool, &killed).await.unwrap(),
-        RetryOutcome::Retried
-    );
-    let pending = RetryOutcome::NotDead(JobState::Pending);
-    assert_eq!(queue::retry(&pool, &dead).await.unwrap(), pending, "once");
+    retry(&pool, &killed).await.unwrap();
+    let again = not_dead(retry(&pool, &dead).await);
+    assert_eq!(again, JobState::Pending, "once");
 }
 
 #[sqlx::test(migrations = false)]
@@ -55,20 +72,15 @@ async fn retry_refuses_jobs_that_are_not_dead(pool: PgPool) {
     ] {
         let (id, _) = project_job(&pool, "43").await;
         put(&pool, &id, row).await;
-        let outcome = queue::retry(&pool, &id).await.unwrap();
-        assert_eq!(outcome, RetryOutcome::NotDead(state));
+        assert_eq!(not_dead(retry(&pool, &id).await), state);
         assert_eq!(queue::show(&pool, &id).await.unwrap().unwrap().state, state);
     }
-    assert_eq!(
-        queue::retry(&pool, "nope").await.unwrap(),
-        RetryOutcome::NotFound
-    );
+    let missing = retry(&pool, "nope").await;
+    assert!(matches!(missing, Err(Error::NoSuchJob(_))), "{missing:?}");
     host_job(&pool, "host-1").await;
     put(&pool, "host-1", Row::killed()).await;
-    assert_eq!(
-        queue::retry(&pool, "host-1").await.unwrap(),
-        RetryOutcome::NotFound
-    );
+    let host = retry(&pool, "host-1").await;
+    assert!(matches!(host, Err(Error::NoSuchJob(_))), "{host:?}");
 }
 
 #[sqlx::test(migrations = false)]
@@ -85,7 +97,7 @@ async fn retry_all_dead_filters_by_kind(pool: PgPool) {
     host_job(&pool, "host-1").await;
     put(&pool, "host-1", Row::killed()).await;
 
-    let revived = queue::retry_all_dead(&pool, Some("sync-project-tasks"))
+    let revived = retry_all_dead(&pool, Some("sync-project-tasks"))
         .await
         .unwrap();
     assert_eq!(revived, sorted(vec![a.clone(), b.clone()]));
@@ -96,17 +108,15 @@ async fn retry_all_dead_filters_by_kind(pool: PgPool) {
     );
     assert_eq!(stats[0].dead, 1, "the portfolio job is still dead");
 
-    assert_eq!(queue::retry_all_dead(&pool, None).await.unwrap(), [p]);
-    assert!(queue::retry_all_dead(&pool, None).await.unwrap().is_empty());
+    assert_eq!(retry_all_dead(&pool, None).await.unwrap(), [p]);
+    assert!(retry_all_dead(&pool, None).await.unwrap().is_empty());
     let host = ids(&pool, "select status from apalis.jobs where id = 'host-1'").await;
     assert_eq!(
         host,
         ["Killed"],
         "other applications' queues are not touched"
     );
-    let err = queue::retry_all_dead(&pool, Some("emails"))
-        .await
-        .unwrap_err();
+    let err = retry_all_dead(&pool, Some("emails")).await.unwrap_err();
     assert!(matches!(err, Error::UnknownKind(_)), "{err}");
 }
 

@@ -1,0 +1,50 @@
+//! What one crawl of a project saw and found so far, shared by the full
+//! crawl ([`project`](super::project)) and the incremental fetch
+//! ([`incremental`](super::incremental)), and written by
+//! [`project::apply`](super::project::apply).
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    asana::{Gid, Task},
+    runs::Tally,
+};
+
+/// What a crawl saw and did, and the reconciliation it found.
+#[derive(Debug, Default)]
+pub struct Crawled {
+    /// The attempt's task figures (tombstones and removals are added by
+    /// `apply`); shared with whoever records the attempt.
+    pub(crate) tally: Tally,
+    /// Tasks with subtasks still to list.
+    pub(crate) parents: Vec<Gid>,
+    /// Highest `modified_at` seen.
+    pub(crate) watermark: Option<DateTime<Utc>>,
+    /// Tasks Asana no longer has (404).
+    pub(crate) deleted: Vec<String>,
+    /// Tasks no longer in this project.
+    pub(crate) removed: Vec<String>,
+    /// The events token to store for the next incremental sync.
+    pub(crate) token: Option<String>,
+    /// Whether this was a full crawl.
+    pub(crate) full: bool,
+}
+
+impl Crawled {
+    /// A crawl whose figures go to `tally`.
+    pub(crate) fn new(tally: Tally) -> Crawled {
+        Crawled {
+            tally,
+            ..Crawled::default()
+        }
+    }
+}
+
+/// Whether the task is a member of the project.
+pub(crate) fn in_project(task: &Task, project_gid: &str) -> bool {
+    task.memberships.iter().any(|m| {
+        m.project
+            .as_ref()
+            .is_some_and(|p| p.gid.as_str() == project_gid)
+    })
+}
