@@ -22,10 +22,11 @@ build:
 fmt:
     cargo fmt --all
 
-# Check formatting and clippy (warnings are errors).
+# Check formatting, clippy (warnings are errors) and the module seams (scripts/seams.sh).
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    scripts/seams.sh
 
 # Run every test of the workspace against a real PostgreSQL (brought up if needed).
 test *args:

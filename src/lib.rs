@@ -6,11 +6,16 @@
 //!   in-flight cap, classification, retries honouring `Retry-After`,
 //!   decoding with field paths), paging as streams, typed resources.
 //! - [`budget`]: the request budget every process of one token shares.
-//! - [`store`]: the schema and the page-at-a-time upserts and reads.
+//! - [`store`]: the schema and the page-at-a-time upserts and reads of the
+//!   synced data.
+//! - [`runs`]: the only owner of `sync_runs` / `sync_run_projects`: one
+//!   lifecycle for inline and queued runs, figures true in SQL.
 //! - [`sync`]: the sync itself, the same inline or in a job.
 //! - [`worker`]: the apalis handlers, the failure policy, registration into
 //!   a host's `Monitor`, the worker process, schedules.
-//! - [`queue`]: queue inspection and administration.
+//! - [`queue`]: the only owner of SQL on apalis's tables: job states, the
+//!   dead-job rule, inspection, admin (revive = retry + reopen the runs),
+//!   coalescing, persisted attempts, liveness.
 //! - [`cli`], [`config`], [`telemetry`]: the `aegis` binary's edge.
 //!
 //! The job payloads and the enqueue helpers live in the `aegis-jobs` crate,

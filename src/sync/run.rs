@@ -31,7 +31,7 @@ pub struct SyncOptions {
 /// How a run ended.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
-    /// The run's id (see `sync_runs`).
+    /// The run's id (see [`crate::runs`]).
     pub run: Uuid,
     /// `done` (a run with failed projects is an [`Error::Partial`]).
     pub status: RunStatus,

@@ -60,3 +60,64 @@ pub fn unknown_projects(projects: &[ProjectState], wanted: &[String]) -> Vec<Str
 fn matches(project: &ProjectState, wanted: &str) -> bool {
     project.asana_gid == wanted || project.name == wanted
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(gid: &str, name: &str, archived: bool, left: bool) -> ProjectState {
+        ProjectState {
+            id: 0,
+            asana_gid: gid.to_owned(),
+            name: name.to_owned(),
+            archived,
+            removed_from_portfolio_at: left.then(chrono::Utc::now),
+            last_synced_at: None,
+            last_tasks_sync_at: None,
+            last_full_sync_at: None,
+            events_sync_token: None,
+            tasks_modified_watermark: None,
+        }
+    }
+
+    fn wanted(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn gids_and_exact_names_of_live_projects_are_known() {
+        let projects = [
+            project("1", "Aegis", false, false),
+            project("2", "Old", true, false),
+            project("3", "Gone", false, true),
+        ];
+        let asked = wanted(&["Aegis", "1", "2", "999", "aegis", "Gone", "3"]);
+        assert_eq!(
+            unknown_projects(&projects, &asked),
+            ["999", "aegis", "Gone", "3"]
+        );
+        let Err(Error::UnknownProjects { known, .. }) = check(&projects, &asked) else {
+            panic!("unknown projects refused");
+        };
+        assert_eq!(
+            known,
+            ["Aegis (1)", "Old (2)"],
+            "those that left are not offered"
+        );
+    }
+
+    #[test]
+    fn archived_projects_are_known_but_never_synced() {
+        let projects = [
+            project("1", "Aegis", false, false),
+            project("2", "Old", true, false),
+        ];
+        let all: Vec<String> = select(&projects, &[])
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(all, ["Aegis"]);
+        assert!(select(&projects, &wanted(&["Old"])).unwrap().is_empty());
+    }
+}
