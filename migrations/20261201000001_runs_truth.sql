@@ -41,12 +41,16 @@ begin
     if tg_op = 'UPDATE' then
         before := old;
     end if;
-    if tg_op = 'UPDATE'
-       and (new.api_requests, new.rate_limited, new.waited_ms, new.pages, new.tasks_created,
-            new.tasks_updated, new.tasks_unchanged, new.tasks_removed, new.tasks_deleted)
-           is not distinct from
-           (old.api_requests, old.rate_limited, old.waited_ms, old.pages, old.tasks_created,
-            old.tasks_updated, old.tasks_unchanged, old.tasks_removed, old.tasks_deleted) then
+    -- Nothing to add (a status change, a new child at zero): the run's row
+    -- is not even locked.
+    if (new.api_requests, new.rate_limited, new.waited_ms, new.pages, new.tasks_created,
+        new.tasks_updated, new.tasks_unchanged, new.tasks_removed, new.tasks_deleted)
+       is not distinct from
+       (coalesce(before.api_requests, 0), coalesce(before.rate_limited, 0),
+        coalesce(before.waited_ms, 0), coalesce(before.pages, 0),
+        coalesce(before.tasks_created, 0), coalesce(before.tasks_updated, 0),
+        coalesce(before.tasks_unchanged, 0), coalesce(before.tasks_removed, 0),
+        coalesce(before.tasks_deleted, 0)) then
         return null;
     end if;
     update sync_runs set
