@@ -74,6 +74,8 @@ fn queue_error(e: aegis_jobs::Error) -> Error {
 /// Runs a `SyncPortfolio` job; returns how many project jobs it enqueued.
 ///
 /// # Errors
+/// [`Error::Fatal`] for a job of a portfolio this context does not sync
+/// (the job is the truth: it is never run against another portfolio);
 /// Asana's or the database's; unknown chosen projects.
 #[instrument(skip_all, fields(run.id = %job.run, portfolio.gid = %job.portfolio))]
 pub async fn portfolio_job(
@@ -81,6 +83,13 @@ pub async fn portfolio_job(
     attempt: &Attempt,
     job: &SyncPortfolio,
 ) -> Result<usize> {
+    if job.portfolio != ctx.portfolio.as_str() {
+        return Err(Error::Fatal(format!(
+            "the job is for portfolio {} but this worker syncs portfolio {} \
+             (run a worker with ASANA_PORTFOLIO_GID={})",
+            job.portfolio, ctx.portfolio, job.portfolio
+        )));
+    }
     open_queued(&ctx.pool, job.run, job.mode, &job.scope, &job.portfolio).await?;
     runs::start(&ctx.pool, job.run).await?;
     let outcome = sync_and_record(ctx, attempt, job.run).await?;

@@ -10,6 +10,8 @@ mod cli;
 mod fidelity;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
 mod helpers;
+/// Which work a worker may do: jobs of another portfolio are dead at once.
+mod ownership;
 /// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
 mod processes;
 /// Queue inspection and administration over a real apalis schema.
