@@ -16,6 +16,8 @@ mod ownership;
 mod processes;
 /// Queue inspection and administration over a real apalis schema.
 mod queue;
+/// A run's `sync_runs` row: every attempt's requests, each task counted once.
+mod runs;
 /// The store: page upserts, change detection, tombstones, the seed queries.
 mod store;
 /// Inline syncs against the fake: fidelity, idempotence, selection, faults.
