@@ -8,7 +8,7 @@
 //! - [`budget`]: the request budget every process of one token shares.
 //! - [`store`]: the schema and the page-at-a-time upserts and reads of the
 //!   synced data.
-//! - [`runs`]: the only owner of `sync_runs` / `sync_run_projects`: one
+//! - [`runs`]: the only owner of the tables of sync runs and their projects: one
 //!   lifecycle for inline and queued runs, figures true in SQL.
 //! - [`sync`]: the sync itself, the same inline or in a job.
 //! - [`worker`]: the apalis handlers, the failure policy, registration into

@@ -5,8 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Attempt;
 use crate::{
     asana::{Gid, Task},
+    queue::Lease,
     runs::Tally,
 };
 
@@ -16,6 +18,8 @@ pub struct Crawled {
     /// The attempt's task figures (tombstones and removals are added by
     /// `apply`); shared with whoever records the attempt.
     pub(crate) tally: Tally,
+    /// The attempt's lease, checked by every page write.
+    pub(crate) lease: Option<Lease>,
     /// Tasks with subtasks still to list.
     pub(crate) parents: Vec<Gid>,
     /// Highest `modified_at` seen.
@@ -31,10 +35,12 @@ pub struct Crawled {
 }
 
 impl Crawled {
-    /// A crawl whose figures go to `tally`.
-    pub(crate) fn new(tally: Tally) -> Crawled {
+    /// A crawl for `attempt`: its figures go to the attempt's tally, its
+    /// writes are fenced by the attempt's lease.
+    pub(crate) fn new(attempt: &Attempt) -> Crawled {
         Crawled {
-            tally,
+            tally: attempt.tally.clone(),
+            lease: attempt.lease.clone(),
             ..Crawled::default()
         }
     }

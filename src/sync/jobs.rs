@@ -98,17 +98,19 @@ pub async fn portfolio_job(
         return Ok(0);
     }
     let selected = select(&outcome.projects, &job.scope.projects)?;
-    fan_out(ctx, job, &selected).await
+    fan_out(ctx, attempt, job, &selected).await
 }
 
 /// Records the children and enqueues (or joins) their jobs in one
 /// transaction; a retried parent finds its children and adds none.
 async fn fan_out(
     ctx: &SyncContext,
+    attempt: &Attempt,
     job: &SyncPortfolio,
     selected: &[ProjectState],
 ) -> Result<usize> {
     let mut tx = ctx.pool.begin().await?;
+    attempt.fence(&mut tx).await?;
     let mut enqueued = 0;
     for project in selected {
         store::locks::lock_project(&mut tx, &project.asana_gid).await?;
@@ -180,6 +182,7 @@ pub async fn project_job(
     runs::child_started(&ctx.pool, children).await?;
     let crawled = crawl_project(ctx, attempt, &project, job.mode, &PlainObserver).await?;
     let mut tx = ctx.pool.begin().await?;
+    attempt.fence(&mut tx).await?;
     runs::lock_runs(&mut tx, children).await?;
     let figures = apply(&mut tx, &project, crawled).await?;
     let (requests, _) = attempt.unrecorded();
@@ -251,10 +254,13 @@ pub async fn portfolio_job_failed(
     error: &str,
 ) -> Result<()> {
     let (requests, _) = attempt.unrecorded();
-    runs::add_requests(&ctx.pool, run, requests).await?;
-    attempt.mark_recorded();
+    let mut tx = ctx.pool.begin().await?;
+    attempt.fence(&mut tx).await?;
+    runs::add_requests(&mut *tx, run, requests).await?;
     if outcome == Outcome::Dead {
-        runs::close(&ctx.pool, run, RunStatus::Failed, Some(error)).await?;
+        runs::close(&mut *tx, run, RunStatus::Failed, Some(error)).await?;
     }
+    tx.commit().await?;
+    attempt.mark_recorded();
     Ok(())
 }

@@ -19,6 +19,7 @@ use sqlx::PgPool;
 
 use crate::{
     asana::{self, AsanaClient, ClientStats, Gid},
+    queue::{self, Lease},
     runs::{RequestFigures, Tally, TaskFigures},
     store,
 };
@@ -63,6 +64,13 @@ pub enum Error {
     /// does not know, an invalid gid, a payload that cannot be encoded).
     #[error("{0}")]
     Fatal(String),
+    /// The attempt no longer owns its job (it was rescued or restarted
+    /// elsewhere): nothing more of it is written.
+    #[error("job {job}: this attempt lost the job to another one; its writes were refused")]
+    LostOwnership {
+        /// The job.
+        job: String,
+    },
     /// Some projects failed; the others were synced.
     #[error("{} of {} project(s) failed: {}", .failed.len(), .total, .failed.join("; "))]
     Partial {
@@ -86,6 +94,9 @@ pub struct Attempt {
     pub asana: AsanaClient,
     /// The attempt's task figures so far.
     pub tally: Tally,
+    /// A queued attempt's lease on its job (none inline): every write the
+    /// attempt commits checks it ([`Attempt::fence`]).
+    pub lease: Option<Lease>,
     recorded: Arc<Mutex<ClientStats>>,
 }
 
@@ -95,8 +106,26 @@ impl Attempt {
         Attempt {
             asana: ctx.asana.scoped(),
             tally: Tally::new(),
+            lease: None,
             recorded: Arc::default(),
         }
+    }
+
+    /// A new attempt at a queued job, fenced by its lease.
+    pub fn leased(ctx: &SyncContext, lease: Option<Lease>) -> Attempt {
+        Attempt {
+            lease,
+            ..Attempt::new(ctx)
+        }
+    }
+
+    /// Checks, in the caller's transaction, that the attempt still owns its
+    /// job (always true inline).
+    ///
+    /// # Errors
+    /// [`Error::LostOwnership`] when another attempt has the job now.
+    pub async fn fence(&self, conn: &mut sqlx::PgConnection) -> Result<()> {
+        fence(conn, self.lease.as_ref()).await
     }
 
     /// The requests not yet recorded, and the task figures so far.
@@ -110,6 +139,16 @@ impl Attempt {
     /// recorded them).
     pub fn mark_recorded(&self) {
         *self.recorded.lock().unwrap_or_else(|p| p.into_inner()) = self.asana.stats();
+    }
+}
+
+/// [`Attempt::fence`] for a bare lease.
+pub(crate) async fn fence(conn: &mut sqlx::PgConnection, lease: Option<&Lease>) -> Result<()> {
+    match lease {
+        Some(lease) if !queue::holds(conn, lease).await? => Err(Error::LostOwnership {
+            job: lease.job_id.clone(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -80,7 +80,10 @@ pub async fn sync_and_record(
         Ok(o) => (o.counts, o.removed.len() as i32),
         Err(_) => (UpsertCounts::default(), 0),
     };
-    runs::record_portfolio(&ctx.pool, run, requests, counts, removed).await?;
+    let mut tx = ctx.pool.begin().await?;
+    attempt.fence(&mut tx).await?;
+    runs::record_portfolio(&mut *tx, run, requests, counts, removed).await?;
+    tx.commit().await?;
     attempt.mark_recorded();
     outcome
 }

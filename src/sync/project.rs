@@ -62,7 +62,7 @@ pub async fn crawl_project(
     let started = Utc::now();
     let gid = Gid::parse(&project.asana_gid).map_err(|e| Error::Fatal(e.to_string()))?;
     let (asana, me) = (&attempt.asana, &AegisUser::new(ctx, &attempt.asana));
-    let mut crawl = Crawled::new(attempt.tally.clone());
+    let mut crawl = Crawled::new(attempt);
     let token = match incremental::plan(asana, project, mode, &gid).await? {
         Plan::Crawl { token } => token,
         Plan::Changes { gids, token } => {
@@ -154,6 +154,7 @@ async fn write_tasks(
         crawl.watermark = crawl.watermark.max(task.modified_at);
     }
     let mut tx = ctx.pool.begin().await?;
+    super::fence(&mut tx, crawl.lease.as_ref()).await?;
     let counts = store::tasks::upsert_page(&mut tx, project.id, &rows, Utc::now()).await?;
     tx.commit().await?;
     crawl.tally.update(|f| f.add_page(&counts));

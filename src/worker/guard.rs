@@ -9,7 +9,10 @@
 //! - a fatal failure (Asana 400/401/403/404…, undecodable data) kills the job
 //!   at once (`AbortError` → `Killed`), and so does the last attempt;
 //! - the worker's `--max-attempts` is written on the row, so "dead" is
-//!   `Killed`, or `Failed` with `attempts >= max_attempts`.
+//!   `Killed`, or `Failed` with `attempts >= max_attempts`;
+//! - every write of an attempt is fenced by its lease
+//!   ([`crate::queue::Lease`]): an attempt that lost its job (frozen past
+//!   the rescue window, say) commits nothing, not even its failure.
 
 use std::{future::Future, time::Duration};
 
@@ -70,6 +73,8 @@ pub struct Failure {
     pub fatal: bool,
     /// Asana asked to wait this long.
     pub retry_after: Option<Duration>,
+    /// The attempt lost its job to another attempt: it records nothing.
+    pub lost: bool,
 }
 
 impl Failure {
@@ -81,12 +86,13 @@ impl Failure {
             sync::Error::Fatal(_) => (true, None),
             sync::Error::Store(_) => (false, None),
             sync::Error::UnknownProjects { .. } => (true, None),
-            sync::Error::Partial { .. } => (false, None),
+            sync::Error::Partial { .. } | sync::Error::LostOwnership { .. } => (false, None),
         };
         Failure {
             message: e.to_string(),
             fatal,
             retry_after,
+            lost: matches!(e, sync::Error::LostOwnership { .. }),
         }
     }
 
@@ -95,6 +101,7 @@ impl Failure {
             message,
             fatal: false,
             retry_after: None,
+            lost: false,
         }
     }
 }
@@ -125,17 +132,50 @@ where
     H: FnOnce(Attempt, Verdict, String) -> HFut,
     HFut: Future<Output = sync::Result<()>>,
 {
-    let (pool, policy, run) = (&ctx.sync.pool, ctx.policy, Attempt::new(&ctx.sync));
-    let failure = match attempt_outcome(policy.timeout, work(run.clone())).await {
+    let lease = match queue::lease(&ctx.sync.pool, job_id).await {
+        Ok(lease) => lease,
+        Err(e) => {
+            error!(job.id = job_id, error.message = %e, "could not read the attempt's lease");
+            None
+        }
+    };
+    let run = Attempt::leased(&ctx.sync, lease);
+    let failure = match attempt_outcome(ctx.policy.timeout, work(run.clone())).await {
         Ok(()) => return Ok(()),
         Err(f) => f,
     };
+    settle(ctx, (job_id, attempt), run, failure, on_failure).await
+}
+
+/// Records a failed attempt: the retry time and attempt limit on the job's
+/// row, then `on_failure`; both only while the attempt still owns the job
+/// (a lost attempt writes nothing and leaves the job to its new owner).
+async fn settle<H, HFut>(
+    ctx: &JobContext,
+    (job_id, attempt): (&str, u32),
+    run: Attempt,
+    failure: Failure,
+    on_failure: H,
+) -> Result<(), BoxDynError>
+where
+    H: FnOnce(Attempt, Verdict, String) -> HFut,
+    HFut: Future<Output = sync::Result<()>>,
+{
+    let policy = ctx.policy;
     let dead = failure.fatal || attempt >= policy.max_attempts;
     let verdict = if dead { Verdict::Dead } else { Verdict::Retry };
     let delay = policy.delay(attempt, failure.retry_after);
-    let retry_in = (!dead).then_some(delay);
-    if let Err(e) = queue::persist_attempt(pool, job_id, policy.max_attempts, retry_in).await {
-        error!(job.id = job_id, error.message = %e, "could not persist the retry time");
+    let limits = (policy.max_attempts, (!dead).then_some(delay));
+    let owned = !failure.lost
+        && queue::persist_attempt(&ctx.sync.pool, job_id, run.lease.as_ref(), limits)
+            .await
+            .unwrap_or_else(|e| {
+                error!(job.id = job_id, error.message = %e, "could not persist the retry time");
+                true
+            });
+    if !owned {
+        warn!(job.id = job_id, attempt, error.message = %failure.message, "attempt lost its job to another; nothing recorded");
+        return Err(failure.into());
     }
     if let Err(e) = on_failure(run, verdict, failure.message.clone()).await {
         error!(job.id = job_id, error.message = %e, "could not record the failed attempt");

@@ -4,6 +4,7 @@
 //! sleeping for a guessed time.
 
 /// SIGKILL and SIGTERM.
+mod fencing;
 mod signals;
 
 use std::{process::Stdio, time::Duration};

@@ -158,7 +158,7 @@ async fn inline_run(app: &TestApp, ctx: &SyncContext) -> (Uuid, Stats) {
     let summary = sync::run_inline(ctx, &full(), &PlainObserver)
         .await
         .expect("the inline sync succeeds");
-    assert_eq!(summary.status, "done");
+    assert_eq!(summary.status, aegis::runs::RunStatus::Done);
     (summary.run, app.fake.stats())
 }
 
