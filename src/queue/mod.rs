@@ -96,6 +96,7 @@ mod jobs;
 mod lease;
 mod liveness;
 mod revive;
+pub mod schema;
 mod state;
 mod stats;
 

@@ -10,6 +10,8 @@ mod cli;
 mod fidelity;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
 mod helpers;
+/// aegis's migrations beside a host's: own history table, either order.
+mod migrations;
 /// Which work a worker may do: jobs of another portfolio are dead at once.
 mod ownership;
 /// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.

@@ -1,0 +1,108 @@
+//! aegis's schema history: its migrations (`migrations/`) and apalis's,
+//! each recorded in a table of its own, never the host's.
+//!
+//! sqlx's migrator records what it applied in `_sqlx_migrations` by
+//! default, and refuses to run when that table lists a migration it does
+//! not know, so a host service with its own `sqlx::migrate!()` and aegis
+//! could never share a database. aegis's history is `aegis_migrations`;
+//! apalis 1.0 keeps its own in its schema ([`crate::queue::schema`]). A database
+//! migrated before this change has aegis's rows in `_sqlx_migrations`:
+//! [`migrate`] moves exactly those (same version and checksum) to
+//! `aegis_migrations` once, leaving the host's rows alone.
+//!
+//! Migrations run on a connection of their own, closed afterwards: the
+//! migrator's session advisory lock can never stay behind on a pooled
+//! connection. (Defensive: with its own history table, aegis's migrator no
+//! longer fails on a host's rows, the case that left the lock held, and
+//! sqlx 0.9 was not seen leaking it on aegis's own failures.)
+
+use sqlx::{Connection, PgConnection, PgPool, migrate::Migrator};
+
+use super::{Error, Result};
+use crate::queue;
+
+/// aegis's own migrations, recorded in `aegis_migrations`.
+pub fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!();
+    migrator.dangerous_set_table_name("aegis_migrations");
+    migrator
+}
+
+/// Creates or updates every table aegis needs: apalis's queue storage, then
+/// aegis's own. Idempotent.
+///
+/// # Errors
+/// When the database refuses a migration (e.g. the role may not create tables).
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    let mut conn = pool.acquire().await?.detach();
+    let result = migrate_on(&mut conn).await;
+    let _ = conn.close().await;
+    result
+}
+
+async fn migrate_on(conn: &mut PgConnection) -> Result<()> {
+    queue::schema::migrate(&mut *conn)
+        .await
+        .map_err(|e| Error::QueueSetup(e.to_string()))?;
+    let migrator = migrator();
+    relocate_history(conn, &migrator).await?;
+    migrator.run(&mut *conn).await?;
+    Ok(())
+}
+
+/// Moves aegis's rows out of `_sqlx_migrations` into `aegis_migrations`,
+/// once (when the latter does not exist yet).
+async fn relocate_history(conn: &mut PgConnection, migrator: &Migrator) -> Result<()> {
+    let (legacy, ours): (bool, bool) = sqlx::query_as(
+        "select to_regclass('_sqlx_migrations') is not null, \
+                to_regclass('aegis_migrations') is not null",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !legacy || ours {
+        return Ok(());
+    }
+    let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+    let checksums: Vec<Vec<u8>> = migrator.iter().map(|m| m.checksum.to_vec()).collect();
+    let mut tx = conn.begin().await?;
+    // sqlx's own definition of a migrations table.
+    sqlx::query(
+        "create table aegis_migrations (version bigint primary key, \
+         description text not null, installed_on timestamptz not null default now(), \
+         success boolean not null, checksum bytea not null, execution_time bigint not null)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "with ours as (select * from unnest($1::bigint[], $2::bytea[]) as m(version, checksum)), \
+         moved as (delete from _sqlx_migrations s using ours \
+                   where s.version = ours.version and s.checksum = ours.checksum returning s.*) \
+         insert into aegis_migrations select version, description, installed_on, success, \
+             checksum, execution_time from moved",
+    )
+    .bind(&versions)
+    .bind(&checksums)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many migrations (aegis's and apalis's) are recorded as applied; 0
+/// on a fresh database.
+///
+/// # Errors
+/// The database's.
+pub async fn applied_migrations(db: &PgPool) -> Result<i64> {
+    let ours: bool = sqlx::query_scalar("select to_regclass('aegis_migrations') is not null")
+        .fetch_one(db)
+        .await?;
+    let mut applied = queue::schema::applied_migrations(db).await?;
+    if ours {
+        applied +=
+            sqlx::query_scalar::<_, i64>("select count(*) from aegis_migrations where success")
+                .fetch_one(db)
+                .await?;
+    }
+    Ok(applied)
+}
