@@ -7,8 +7,9 @@
 //! `POST /tasks/{gid}/section/{section}`. Projects: `POST /projects`
 //! (NewProject), `DELETE /projects/{gid}`, `POST /projects/{gid}/archive`
 //! (`{"archived": bool}`),
-//! `POST|DELETE /portfolio/items/{project}`. Gate: `GET|POST|DELETE /faults`,
-//! `PUT /limits`, `POST /expire/offsets`, `POST /expire/sync-tokens`,
+//! `POST|DELETE /portfolio/items/{project}`. Triggers (a change made when a
+//! matching request arrives): `GET|POST|DELETE /triggers` (a Trigger, or an
+//! array of them). Gate: `GET|POST|DELETE /faults`, `PUT /limits`, `POST /expire/offsets`, `POST /expire/sync-tokens`,
 //! `POST /events/drop` (`{"count": n}`),
 //! `POST /tokens` (`{"token","user"}`), `POST /tokens/revoke` (`{"token"}`),
 //! `GET|DELETE /stats`, `GET /requests`. World: `GET /world`,
@@ -33,6 +34,7 @@ use crate::{
     mutate::{MutateError, NewProject, NewTask, TaskPatch},
     render::{self, Form},
     server::AppState,
+    triggers::Trigger,
 };
 
 type Shared = State<Arc<AppState>>;
@@ -60,6 +62,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             post(add_to_portfolio).delete(remove_from_portfolio),
         )
         .route("/faults", get(faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/triggers",
+            get(triggers).post(add_trigger).delete(clear_triggers),
+        )
         .route("/limits", axum::routing::put(set_limits))
         .route("/expire/offsets", post(expire_offsets))
         .route("/expire/sync-tokens", post(expire_sync_tokens))
@@ -180,6 +186,26 @@ async fn add_fault(State(s): Shared, Json(body): Json<Value>) -> Answer {
 
 async fn clear_faults(State(s): Shared) -> Answer {
     s.gate.clear_faults();
+    done(Ok(()))
+}
+
+async fn triggers(State(s): Shared) -> Json<Value> {
+    Json(json!({ "data": s.triggers().pending() }))
+}
+
+/// Adds one trigger, or several when the body is an array.
+async fn add_trigger(State(s): Shared, Json(body): Json<Value>) -> Answer {
+    let triggers: Vec<Trigger> = match body {
+        Value::Array(_) => serde_json::from_value(body),
+        one => serde_json::from_value(one).map(|t| vec![t]),
+    }
+    .map_err(|e| ApiError::bad_request(format!("trigger: {e}")))?;
+    triggers.into_iter().for_each(|t| s.triggers().add(t));
+    done(Ok(()))
+}
+
+async fn clear_triggers(State(s): Shared) -> Answer {
+    s.triggers().clear();
     done(Ok(()))
 }
 

@@ -1,6 +1,7 @@
 //! The control API as Rust methods on [`FakeAsana`]: change the world (each
-//! change emits Asana's events), inject faults and limits, expire tokens, and
-//! read the counters. The same operations are served over HTTP by `admin`.
+//! change emits Asana's events), now or when a given request arrives
+//! (triggers), inject faults and limits, expire tokens, and read the
+//! counters. The same operations are served over HTTP by `admin`.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use crate::{
     gate::{LoggedRequest, Stats},
     mutate::{MutateError, NewProject, NewTask, TaskPatch},
     server::FakeAsana,
+    triggers::Trigger,
     world::{Gid, World},
 };
 
@@ -108,6 +110,32 @@ impl FakeAsana {
             in_portfolio: true,
         };
         self.state.write(|w, now| w.create_project(&new, now))
+    }
+
+    /// Makes `trigger`'s change when the first request matching it reaches
+    /// its handler, just before it is answered; then the trigger is gone.
+    pub fn add_trigger(&self, trigger: Trigger) {
+        self.state.triggers().add(trigger);
+    }
+
+    /// Trashes `task` when the first request for `route` arrives, before it
+    /// is answered: e.g. `/tasks/{task}/subtasks` stages "deleted after it
+    /// was listed, before its subtasks were fetched". Panics if the task is
+    /// not live now (a test's mistake).
+    pub fn delete_task_on(&self, route: &str, task: &str) {
+        let live = self.state.read(|w| w.live_task(task).is_some());
+        assert!(live, "delete_task_on({route}, {task}): no such live task");
+        self.add_trigger(Trigger::delete_task_on(route, task));
+    }
+
+    /// The triggers still to fire, in insertion order.
+    pub fn triggers(&self) -> Vec<Trigger> {
+        self.state.triggers().pending()
+    }
+
+    /// Removes every trigger still to fire.
+    pub fn clear_triggers(&self) {
+        self.state.triggers().clear();
     }
 
     /// Adds a fault rule.

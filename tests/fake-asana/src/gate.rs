@@ -324,6 +324,20 @@ fn route_key(method: &Method, path: &str) -> String {
     format!("{method} /{}", segments.join("/"))
 }
 
+/// A request's path under `/api/1.0` (`/` for the root), whether or not
+/// the router already stripped the prefix.
+pub(crate) fn api_path(path: &str) -> String {
+    let path = path
+        .strip_prefix(API_PREFIX)
+        .filter(|p| p.is_empty() || p.starts_with('/'))
+        .unwrap_or(path);
+    if path.is_empty() {
+        "/".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
 /// The token of `Authorization: Bearer <token>`.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -334,16 +348,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The axum middleware: `from_fn_with_state(gate, gate::gate)`.
 pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req.uri().path();
-    let path = path
-        .strip_prefix(API_PREFIX)
-        .filter(|p| p.is_empty() || p.starts_with('/'))
-        .unwrap_or(path);
-    let path = if path.is_empty() {
-        "/".to_owned()
-    } else {
-        path.to_owned()
-    };
+    let path = api_path(req.uri().path());
     let query = req.uri().query().unwrap_or_default().to_owned();
     let id = gate.arrive(&method, &path, &query);
     let latency = gate.lock().config.latency;

@@ -11,6 +11,7 @@ pub mod mutate;
 pub mod opt_fields;
 pub mod paging;
 pub mod render;
+pub mod triggers;
 pub mod world;
 
 mod admin;

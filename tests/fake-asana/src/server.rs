@@ -22,6 +22,7 @@ use crate::{
     generate::{self, Preset},
     paging::Pager,
     routes,
+    triggers::Triggers,
     world::World,
 };
 
@@ -74,6 +75,8 @@ pub(crate) struct AppState {
     sync: Mutex<SyncStore>,
     /// How many of the next events to lose (Asana's at-most-once delivery).
     drop_events: AtomicU32,
+    /// Changes to make when matching requests arrive.
+    triggers: Mutex<Triggers>,
     pub(crate) pager: Pager,
     pub(crate) gate: Arc<Gate>,
     pub(crate) base_url: String,
@@ -108,6 +111,11 @@ impl AppState {
         self.drop_events
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, decrement)
             .is_ok()
+    }
+
+    /// The triggers still to fire.
+    pub(crate) fn triggers(&self) -> MutexGuard<'_, Triggers> {
+        self.triggers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The sync-token store.
@@ -161,6 +169,7 @@ impl FakeAsana {
                 config.event_token_ttl,
             )),
             drop_events: AtomicU32::new(0),
+            triggers: Mutex::default(),
             world: RwLock::new(world),
             base_url: format!("http://{addr}/api/1.0"),
         });

@@ -21,7 +21,9 @@ use axum::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::{error::ApiError, gate, opt_fields::OptFields, render::Form, server::AppState};
+use crate::{
+    error::ApiError, gate, opt_fields::OptFields, render::Form, server::AppState, triggers,
+};
 
 /// The shared state as handlers extract it.
 pub(crate) type Shared = axum::extract::State<Arc<AppState>>;
@@ -29,8 +31,8 @@ pub(crate) type Shared = axum::extract::State<Arc<AppState>>;
 /// A handler's answer.
 pub(crate) type Answer = Result<Response, ApiError>;
 
-/// The router of `/api/1.0`, every route wrapped by the gate; unknown routes
-/// and methods get Asana's 404.
+/// The router of `/api/1.0`, every route wrapped by the gate, then by the
+/// triggers (see `triggers`); unknown routes and methods get Asana's 404.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/users/{user}", get(users::user))
@@ -52,6 +54,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(no_route)
         .with_state(state.clone())
+        .layer(from_fn_with_state(state.clone(), triggers::fire))
         .layer(from_fn_with_state(state.gate.clone(), gate::gate));
     Router::new().nest("/api/1.0", api).fallback(no_route)
 }

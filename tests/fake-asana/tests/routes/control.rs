@@ -1,4 +1,5 @@
-//! The control API, over HTTP and as Rust methods.
+//! The control API, over HTTP and as Rust methods: world changes, triggers
+//! and the gate.
 
 use fake_asana::NewTask;
 use reqwest::{Method, StatusCode};
@@ -163,4 +164,62 @@ async fn create_task_with_every_option() {
             })
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn a_trigger_deletes_a_task_when_its_route_is_first_requested() {
+    let h = Harness::custom().await;
+    let project = h.project();
+    let parent = h.fake.add_task(&project, "parent");
+    let child = h.fake.add_subtask(&parent, "child");
+    h.fake
+        .delete_task_on(&format!("/tasks/{parent}/subtasks"), &parent);
+    assert_eq!(h.fake.triggers().len(), 1);
+    let listed = gids(&h.ok(&format!("/projects/{project}/tasks")).await);
+    assert!(listed.contains(&parent), "other routes leave it alone");
+    h.ok(&format!("/tasks/{parent}")).await;
+    let (status, _) = h.get(&format!("/tasks/{parent}/subtasks")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "deleted before the request that fired it is answered"
+    );
+    assert!(h.fake.triggers().is_empty(), "a trigger fires once");
+    assert!(h.world().tasks[&parent].deleted);
+    assert_eq!(
+        h.get(&format!("/tasks/{child}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.world().events.last().map(|e| e.action.as_str()),
+        Some("deleted")
+    );
+}
+
+#[tokio::test]
+async fn triggers_are_set_listed_and_cleared_over_http() {
+    let h = Harness::custom().await;
+    let project = h.project();
+    let task = h.fake.add_task(&project, "doomed");
+    let trigger = json!({ "route": "/tasks/*", "query_contains": "opt_fields=name",
+                          "action": "delete_task", "task": task });
+    let (status, body) = h.admin(Method::POST, "/triggers", Some(trigger)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, listed) = h.admin(Method::GET, "/triggers", None).await;
+    assert_eq!(listed["data"][0]["task"], task.as_str());
+    h.ok(&format!("/tasks/{task}")).await;
+    let (status, _) = h.get(&format!("/tasks/{task}?opt_fields=name")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let other = h.fake.add_task(&project, "spared");
+    let again = json!([{ "route": "/users/me", "action": "delete_task", "task": other }]);
+    h.admin(Method::POST, "/triggers", Some(again)).await;
+    assert_eq!(
+        h.admin(Method::DELETE, "/triggers", None).await.0,
+        StatusCode::OK
+    );
+    h.ok("/users/me").await;
+    h.ok(&format!("/tasks/{other}")).await;
+    let bad = json!({ "route": "/users/me", "action": "explode" });
+    let (status, _) = h.admin(Method::POST, "/triggers", Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
