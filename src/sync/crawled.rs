@@ -24,7 +24,8 @@ pub struct Crawled {
     pub(crate) parents: Vec<Gid>,
     /// Highest `modified_at` seen.
     pub(crate) watermark: Option<DateTime<Utc>>,
-    /// Tasks Asana no longer has (404).
+    /// Tasks Asana no longer has: a fetch of the task, or the listing of
+    /// its subtasks, answered 404. Tombstoned with their stored subtrees.
     pub(crate) deleted: Vec<String>,
     /// Tasks no longer in this project.
     pub(crate) removed: Vec<String>,

@@ -3,11 +3,15 @@
 //! every subtask level into page upserts followed by reconciliation: tasks
 //! the crawl no longer saw are fetched one by one, tombstoned when Asana
 //! says 404 and dropped from the project when they moved out.
+//!
+//! A task the crawl listed may be deleted before its subtasks are asked
+//! for: Asana then answers 404 for them, and the task is tombstoned with its
+//! stored subtree like any other deletion while the crawl goes on.
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, pin_mut};
 use sqlx::PgConnection;
-use tracing::instrument;
+use tracing::{debug, instrument};
 
 use aegis_jobs::Mode;
 
@@ -76,15 +80,38 @@ pub async fn crawl_project(
     };
     crawl.token = token;
     crawl.full = true;
-    let listing = asana.project_tasks(&gid, None);
-    crawl_pages(ctx, project, listing, me, &mut crawl, observer).await?;
-    while let Some(parent) = crawl.parents.pop() {
-        let listing = asana.subtasks(&parent);
-        crawl_pages(ctx, project, listing, me, &mut crawl, observer).await?;
-    }
+    crawl_tree(ctx, asana, project, &gid, me, &mut crawl, observer).await?;
     store::tasks::link_orphans(&ctx.pool).await?;
     reconcile(ctx, asana, project, me, started, &mut crawl).await?;
     Ok(crawl)
+}
+
+/// Every page of the project's tasks, then of every subtask level. A
+/// parent whose subtasks Asana answers 404 for was deleted after the crawl
+/// listed it: it joins the tombstones (its subtree with it) and the crawl
+/// goes on. A 404 for the project's own listing is an error.
+async fn crawl_tree(
+    ctx: &SyncContext,
+    asana: &asana::AsanaClient,
+    project: &ProjectState,
+    gid: &Gid,
+    me: &AegisUser,
+    crawl: &mut Crawled,
+    observer: &dyn Observer,
+) -> Result<()> {
+    let listing = asana.project_tasks(gid, None);
+    if let Listed::NotFound(e) = crawl_pages(ctx, project, listing, me, crawl, observer).await? {
+        return Err(e.into());
+    }
+    while let Some(parent) = crawl.parents.pop() {
+        let listing = asana.subtasks(&parent);
+        if let Listed::NotFound(e) = crawl_pages(ctx, project, listing, me, crawl, observer).await?
+        {
+            debug!(task.gid = %parent, error = %e, "task deleted since the crawl listed it");
+            crawl.deleted.push(parent.to_string());
+        }
+    }
+    Ok(())
 }
 
 /// The final writes of a project sync, in the caller's transaction:
@@ -118,6 +145,17 @@ pub async fn apply(
     Ok(figures)
 }
 
+/// How a listing ended.
+enum Listed {
+    /// Every page was read and written.
+    Whole,
+    /// Asana answered 404 for a page (the pages before it are written): what
+    /// was listed is gone or no longer visible.
+    NotFound(asana::Error),
+}
+
+/// Writes every page of a listing as it comes; a 404 for a page is
+/// returned for the caller to judge, any other error is one.
 async fn crawl_pages(
     ctx: &SyncContext,
     project: &ProjectState,
@@ -125,14 +163,17 @@ async fn crawl_pages(
     me: &AegisUser,
     crawl: &mut Crawled,
     observer: &dyn Observer,
-) -> Result<()> {
+) -> Result<Listed> {
     pin_mut!(pages);
     while let Some(page) = pages.next().await {
-        let page = page?;
+        let page = match page {
+            Err(e @ asana::Error::NotFound { .. }) => return Ok(Listed::NotFound(e)),
+            page => page?,
+        };
         write_tasks(ctx, project, &page.data, me, crawl).await?;
         observer.tasks_synced(&project.name, page.data.len() as u64);
     }
-    Ok(())
+    Ok(Listed::Whole)
 }
 
 async fn write_tasks(
@@ -186,7 +227,7 @@ async fn reconcile(
         }
     }
     write_tasks(ctx, project, &present, me, crawl).await?;
-    crawl.deleted = deleted;
-    crawl.removed = removed;
+    crawl.deleted.extend(deleted);
+    crawl.removed.extend(removed);
     Ok(())
 }

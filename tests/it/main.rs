@@ -6,6 +6,8 @@
 mod budget;
 /// The `aegis` binary: exit codes, output, config errors, secrecy.
 mod cli;
+/// Tasks deleted mid-crawl: tombstoned with their subtree, the crawl goes on.
+mod crawl_races;
 /// Field-by-field comparison of the store with the fake's world.
 mod fidelity;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
