@@ -15,7 +15,9 @@ use uuid::Uuid;
 
 use super::{
     args::{EnqueueArgs, EnqueueJob, EnqueueSyncArgs},
-    connect, output,
+    connect,
+    out::outln,
+    output,
 };
 use crate::{
     asana::Gid,
@@ -56,7 +58,7 @@ async fn enqueue_sync(database: &DatabaseConfig, args: &EnqueueSyncArgs) -> anyh
     if args.json {
         output::print_json(&Queued { run })
     } else {
-        println!("{run}");
+        outln!("{run}")?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use sqlx::PgPool;
 
-use super::connect;
+use super::{connect, out::outln};
 use crate::{config::DatabaseConfig, store};
 
 /// Runs every pending migration and says how many there were.
@@ -17,11 +17,11 @@ pub(super) async fn run(database: &DatabaseConfig) -> anyhow::Result<()> {
     let after = applied(&pool).await?;
     let target = database.redacted();
     match after.saturating_sub(before) {
-        0 => println!("database {target} is up to date (nothing to apply)"),
-        n => println!(
+        0 => outln!("database {target} is up to date (nothing to apply)")?,
+        n => outln!(
             "migrated database {target}: queue storage ready, {n} migration{} applied",
             if n == 1 { "" } else { "s" }
-        ),
+        )?,
     }
     Ok(())
 }

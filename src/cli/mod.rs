@@ -10,6 +10,7 @@ pub mod args;
 pub mod duration;
 mod enqueue;
 mod migrate;
+pub mod out;
 mod output;
 mod progress;
 mod queue;

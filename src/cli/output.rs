@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 
+use super::out::outln;
 use crate::runs::{ProjectResult, Run, RunStatus};
 
 /// A table with `header`; columns from `numeric_from` on are right-aligned.
@@ -29,7 +30,7 @@ pub(super) fn table(header: &[&str], numeric_from: usize) -> Table {
 
 /// Prints `value` as pretty JSON on stdout.
 pub(super) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?)?;
     Ok(())
 }
 

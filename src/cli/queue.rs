@@ -8,7 +8,9 @@ use sqlx::PgPool;
 
 use super::{
     args::{QueueArgs, QueueCommand, QueueListArgs, QueueShowArgs},
-    connect, duration, one_line, output, queue_admin, queue_error,
+    connect, duration, one_line,
+    out::outln,
+    output, queue_admin, queue_error,
 };
 use crate::{
     config::DatabaseConfig,
@@ -38,7 +40,7 @@ async fn stats(pool: &PgPool, json: bool) -> anyhow::Result<()> {
     if json {
         return output::print_json(&stats);
     }
-    println!("{}", stats_table(&stats));
+    outln!("{}", stats_table(&stats))?;
     Ok(())
 }
 
@@ -74,10 +76,10 @@ async fn list(pool: &PgPool, args: &QueueListArgs) -> anyhow::Result<()> {
         return output::print_json(&jobs);
     }
     if jobs.is_empty() {
-        println!("no jobs{}", filter_note(args));
+        outln!("no jobs{}", filter_note(args))?;
         return Ok(());
     }
-    println!("{}", list_table(&jobs));
+    outln!("{}", list_table(&jobs))?;
     Ok(())
 }
 
@@ -156,7 +158,7 @@ async fn show(pool: &PgPool, args: &QueueShowArgs) -> anyhow::Result<()> {
         Some(gid) => project_name(pool, gid).await?,
         None => None,
     };
-    print_detail(&job, project.as_deref());
+    print_detail(&job, project.as_deref())?;
     Ok(())
 }
 
@@ -167,7 +169,7 @@ async fn project_name(pool: &PgPool, gid: &str) -> anyhow::Result<Option<String>
     Ok(project.map(|p| p.name))
 }
 
-fn print_detail(job: &JobDetail, project: Option<&str>) {
+fn print_detail(job: &JobDetail, project: Option<&str>) -> std::io::Result<()> {
     let next = match job.state {
         JobState::Pending | JobState::Scheduled | JobState::Retrying => "next run",
         _ => "run at",
@@ -203,8 +205,9 @@ fn print_detail(job: &JobDetail, project: Option<&str>) {
     if let Some(error) = &job.last_error {
         lines.push(("last error", one_line(error)));
     }
-    println!("job {}", job.id);
+    outln!("job {}", job.id)?;
     for (label, value) in lines {
-        println!("  {:<11} {value}", format!("{label}:"));
+        outln!("  {:<11} {value}", format!("{label}:"))?;
     }
+    Ok(())
 }

@@ -9,7 +9,9 @@ use sqlx::PgPool;
 
 use super::{
     args::{QueuePurgeArgs, QueueRetryArgs},
-    duration, output, queue_error,
+    duration,
+    out::outln,
+    output, queue_error,
 };
 use crate::queue::{self, Revive};
 
@@ -36,13 +38,13 @@ pub(super) async fn retry(pool: &PgPool, args: &QueueRetryArgs) -> anyhow::Resul
         return output::print_json(&revived);
     }
     for id in &revived.retried {
-        println!("retried {id}");
+        outln!("retried {id}")?;
     }
-    println!(
+    outln!(
         "{} job(s) pending again, {} run(s) reopened",
         revived.retried.len(),
         revived.runs_reopened
-    );
+    )?;
     Ok(())
 }
 
@@ -54,11 +56,11 @@ pub(super) async fn purge(pool: &PgPool, args: &QueuePurgeArgs) -> anyhow::Resul
     if args.json {
         return output::print_json(&report);
     }
-    println!(
+    outln!(
         "purged {} done job(s) finished more than {} ago and {} stale worker row(s)",
         report.jobs,
         duration::format(args.done_older_than),
         report.workers
-    );
+    )?;
     Ok(())
 }

@@ -11,7 +11,7 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::{args::RunsArgs, connect, output};
+use super::{args::RunsArgs, connect, out::outln, output};
 use crate::{
     config::{ConfigError, DatabaseConfig},
     runs::{self, ProjectResult, Run},
@@ -35,8 +35,7 @@ pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::R
         return if args.json {
             output::print_json(&runs)
         } else {
-            print_list(&runs);
-            Ok(())
+            Ok(print_list(&runs)?)
         };
     };
     let run = runs::get(&pool, id)
@@ -50,17 +49,16 @@ pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::R
         return output::print_json(&RunDetail { run, projects });
     }
     let progress = run.progress.describe();
-    println!("{}", output::run_line(&run, Some(&progress)));
+    outln!("{}", output::run_line(&run, Some(&progress)))?;
     if !projects.is_empty() {
-        println!("{}", output::project_results(&projects));
+        outln!("{}", output::project_results(&projects))?;
     }
     Ok(())
 }
 
-fn print_list(runs: &[Run]) {
+fn print_list(runs: &[Run]) -> std::io::Result<()> {
     if runs.is_empty() {
-        println!("no runs yet (run `aegis sync` or `aegis enqueue sync`)");
-        return;
+        return outln!("no runs yet (run `aegis sync` or `aegis enqueue sync`)");
     }
     let header = [
         "id", "started", "origin", "mode", "status", "projects", "took", "requests", "429s", "wait",
@@ -80,5 +78,5 @@ fn print_list(runs: &[Run]) {
             output::seconds(r.requests.waited_ms),
         ]);
     }
-    println!("{table}");
+    outln!("{table}")
 }

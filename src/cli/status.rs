@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{args::StatusArgs, connect, output};
+use super::{args::StatusArgs, connect, out::outln, output};
 use crate::{
     config::DatabaseConfig,
     store::{self, status::ProjectStatus},
@@ -45,11 +45,11 @@ pub(super) async fn run(database: &DatabaseConfig, args: &StatusArgs) -> anyhow:
     if args.json {
         return output::print_json(&status);
     }
-    print_table(&status);
+    print_table(&status)?;
     Ok(())
 }
 
-fn print_table(status: &Status) {
+fn print_table(status: &Status) -> std::io::Result<()> {
     let mut table = output::table(
         &[
             "project",
@@ -76,19 +76,19 @@ fn print_table(status: &Status) {
         ]);
     }
     if status.projects.is_empty() {
-        println!("no projects yet (run `aegis sync`)");
+        outln!("no projects yet (run `aegis sync`)")?;
     } else {
-        println!("{table}");
+        outln!("{table}")?;
     }
     let s = &status.system_state;
-    println!(
+    outln!(
         "last portfolio sync: {}",
         output::when(s.last_portfolio_sync_at)
-    );
-    println!(
+    )?;
+    outln!(
         "last tasks sync:     {}",
         output::when(s.last_tasks_sync_at)
-    );
+    )
 }
 
 /// `removed` (left the portfolio), `archived`, or `active`.

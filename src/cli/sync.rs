@@ -14,7 +14,13 @@ use indicatif::MultiProgress;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{args::SyncArgs, output, progress::ConsoleObserver, sync_context};
+use super::{
+    args::SyncArgs,
+    out::{self, outln},
+    output,
+    progress::ConsoleObserver,
+    sync_context,
+};
 use crate::{
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     runs,
@@ -51,7 +57,13 @@ async fn report(ctx: &SyncContext, result: sync::Result<sync::RunSummary>) -> an
     match result {
         Ok(summary) => print_summary(&ctx.pool, summary.run).await,
         Err(error @ sync::Error::Partial { run, .. }) => {
-            print_summary(&ctx.pool, run).await?;
+            // A reader gone from stdout does not turn a partial sync into a
+            // success: the error still goes to stderr, exit 1.
+            if let Err(e) = print_summary(&ctx.pool, run).await
+                && !out::is_broken_pipe(&e)
+            {
+                return Err(e);
+            }
             Err(anyhow::anyhow!(
                 "{error} (see `aegis runs {run}` for details)"
             ))
@@ -78,8 +90,8 @@ async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
         .await
         .context("reading the run's projects back failed")?;
     if !projects.is_empty() {
-        println!("{}", output::project_results(&projects));
+        outln!("{}", output::project_results(&projects))?;
     }
-    println!("{}", output::run_line(&run, None));
+    outln!("{}", output::run_line(&run, None))?;
     Ok(())
 }

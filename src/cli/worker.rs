@@ -18,7 +18,7 @@ use tracing::info;
 
 use aegis_jobs::Mode;
 
-use super::{args::WorkerArgs, duration, sync_context};
+use super::{args::WorkerArgs, duration, out::outln, sync_context};
 use crate::{
     config::{AsanaSettings, DatabaseConfig},
     worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
@@ -38,11 +38,11 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     let end = end.context("the worker failed (check the database; has `aegis migrate` run?)")?;
     match end {
         ProcessEnd::Stopped => {
-            println!("stopped");
+            outln!("stopped")?;
             Ok(())
         }
         ProcessEnd::Drained(report) if report.dead == 0 => {
-            println!("drained: {} done, 0 dead", report.done);
+            outln!("drained: {} done, 0 dead", report.done)?;
             Ok(())
         }
         ProcessEnd::Drained(report) => Err(anyhow::anyhow!(

@@ -16,6 +16,8 @@ use crate::helpers;
 
 /// `enqueue` and `queue …`: what they accept, print and refuse.
 mod jobs;
+/// Output cut short by a closed pipe: a quiet exit 0.
+mod pipes;
 
 /// What a run of the binary gave.
 pub(crate) struct Run {
