@@ -43,10 +43,16 @@ impl DatabaseConfig {
     /// Checks `DATABASE_URL` / `--database-url`.
     ///
     /// # Errors
-    /// [`ConfigError`] when it is missing or empty.
+    /// [`ConfigError`] when it is missing or empty, or not a `postgres://`
+    /// (or `postgresql://`) URL.
     pub fn new(url: Option<String>) -> Result<Self, ConfigError> {
         match url.filter(|u| !u.trim().is_empty()) {
-            Some(url) => Ok(Self { url }),
+            Some(url) if is_postgres_url(&url) => Ok(Self { url }),
+            Some(url) => Err(ConfigError(format!(
+                "DATABASE_URL must be a postgres:// URL, got {} (e.g. \
+                 postgres://user:password@host/db)",
+                redact_url(&url)
+            ))),
             None => Err(ConfigError(
                 "DATABASE_URL is not set (export DATABASE_URL=postgres://user:password@host/db \
                  or pass --database-url)"
@@ -64,6 +70,13 @@ impl DatabaseConfig {
     pub fn redacted(&self) -> String {
         redact_url(&self.url)
     }
+}
+
+/// Whether `url` names PostgreSQL, as sqlx's driver accepts it.
+fn is_postgres_url(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
+    })
 }
 
 impl fmt::Debug for DatabaseConfig {

@@ -96,6 +96,21 @@ fn a_missing_database_url_says_what_to_do() {
 }
 
 #[test]
+fn a_database_url_of_another_database_is_refused() {
+    for url in ["mysql://x:pw@y/z", "localhost/aegis", "sqlite://a.db"] {
+        let err = DatabaseConfig::new(Some(url.into())).unwrap_err().0;
+        assert!(
+            err.starts_with("DATABASE_URL must be a postgres:// URL, got "),
+            "{err}"
+        );
+        assert!(!err.contains("pw@"), "{err}");
+    }
+    for url in ["postgres://u@h/db", "postgresql://h/db", "POSTGRES://h"] {
+        assert!(DatabaseConfig::new(Some(url.into())).is_ok(), "{url}");
+    }
+}
+
+#[test]
 fn redaction_hides_passwords_in_every_shape() {
     let cases = [
         (
