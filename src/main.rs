@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
         // quietly with success, as ripgrep and the Unix tools do.
         Err(err) if cli::out::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", cli::one_line(&format!("{err:#}")));
+            eprintln!("error: {}", cli::message(&err));
             ExitCode::from(cli::exit_code(&err))
         }
     }

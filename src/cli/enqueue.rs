@@ -53,7 +53,7 @@ async fn enqueue_sync(database: &DatabaseConfig, args: &EnqueueSyncArgs) -> anyh
         .context("starting a transaction failed")?;
     let run = sync::jobs::enqueue_sync(&mut tx, &job)
         .await
-        .context("enqueueing the sync failed (has `aegis migrate` run?)")?;
+        .context("enqueueing the sync failed")?;
     tx.commit().await.context("committing the enqueue failed")?;
     if args.json {
         output::print_json(&Queued { run })
@@ -72,7 +72,7 @@ async fn check_projects(pool: &PgPool, portfolio: &Gid, wanted: &[String]) -> an
     }
     let known = store::projects::of_portfolio(pool, portfolio.as_str())
         .await
-        .context("reading the known projects failed (has `aegis migrate` run?)")?;
+        .context("reading the known projects failed")?;
     if known.is_empty() {
         return Ok(());
     }

@@ -4,11 +4,13 @@
 //!
 //! Errors are `anyhow` here (the binary's edge). An error whose chain holds
 //! a [`ConfigError`] is bad usage or configuration (exit 2); any other is
-//! the work failing (exit 1). `main` prints either as one line.
+//! the work failing (exit 1). `main` prints either as one line
+//! ([`message`]); [`errors`] maps the library's typed errors.
 
 pub mod args;
 pub mod duration;
 mod enqueue;
+mod errors;
 mod migrate;
 pub mod out;
 mod output;
@@ -27,6 +29,8 @@ use sqlx::{
 };
 
 pub use args::{Args, Command};
+pub(crate) use errors::queue_error;
+pub use errors::{exit_code, message, one_line};
 
 use crate::{
     asana::{AsanaClient, AsanaConfig},
@@ -42,33 +46,16 @@ use crate::{
 /// Whatever stopped the command; see [`exit_code`] for how it maps.
 pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
     let database = DatabaseConfig::new(args.database_url)?;
-    match args.command {
-        Command::Migrate => migrate::run(&database).await,
+    let result = match args.command {
+        Command::Migrate => return migrate::run(&database).await,
         Command::Sync(sync) => sync::run(&database, &sync, progress).await,
         Command::Status(status) => status::run(&database, &status).await,
         Command::Enqueue(enqueue) => enqueue::run(&database, &enqueue).await,
         Command::Worker(worker) => worker::run(&database, &worker).await,
         Command::Queue(queue) => queue::run(&database, &queue).await,
         Command::Runs(runs) => runs::run(&database, &runs).await,
-    }
-}
-
-/// The exit code for an error of [`run`]: 2 when the user must fix how aegis
-/// is invoked or configured, 1 when the work itself failed.
-pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<ConfigError>()) {
-        2
-    } else {
-        1
-    }
-}
-
-/// A queue error as the CLI reports it: an unknown kind is bad usage.
-pub(crate) fn queue_error(error: crate::queue::Error) -> anyhow::Error {
-    match error {
-        crate::queue::Error::UnknownKind(_) => ConfigError(error.to_string()).into(),
-        other => other.into(),
-    }
+    };
+    result.map_err(|error| errors::not_migrated(error, &database))
 }
 
 /// Connects to the database, giving up after [`DATABASE_CONNECT_TIMEOUT`].
@@ -147,9 +134,4 @@ pub async fn sync_context(
         portfolio: settings.portfolio.clone(),
         aegis_user: settings.aegis_user.clone(),
     })
-}
-
-/// `text` on one line: newlines and runs of spaces become single spaces.
-pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

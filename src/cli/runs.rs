@@ -31,7 +31,7 @@ pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::R
     let Some(id) = args.id else {
         let runs = runs::recent(&pool, args.limit)
             .await
-            .context("reading the runs failed (has `aegis migrate` run?)")?;
+            .context("reading the runs failed")?;
         return if args.json {
             output::print_json(&runs)
         } else {

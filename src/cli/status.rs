@@ -31,10 +31,10 @@ pub(super) async fn run(database: &DatabaseConfig, args: &StatusArgs) -> anyhow:
     let pool = connect(database).await?;
     let projects = store::status::projects(&pool)
         .await
-        .context("reading the projects failed (has `aegis migrate` run?)")?;
+        .context("reading the projects failed")?;
     let state = store::state::get(&pool)
         .await
-        .context("reading system_state failed (has `aegis migrate` run?)")?;
+        .context("reading system_state failed")?;
     let status = Status {
         projects,
         system_state: SystemState {

@@ -72,9 +72,9 @@ async fn report(ctx: &SyncContext, result: sync::Result<sync::RunSummary>) -> an
             "{error} (pass --project a gid or an exact name from that list)"
         ))
         .into()),
-        Err(error @ sync::Error::Store(_)) => Err(anyhow::anyhow!(
-            "{error} (check the database; has `aegis migrate` run?)"
-        )),
+        Err(error @ sync::Error::Store(_)) => {
+            Err(anyhow::Error::from(error).context("the sync failed on the database"))
+        }
         Err(error) => Err(error.into()),
     }
 }

@@ -35,7 +35,7 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     let config = worker_config(args);
     log_start(&config, args, &settings);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
-    let end = end.context("the worker failed (check the database; has `aegis migrate` run?)")?;
+    let end = end.context("the worker failed")?;
     match end {
         ProcessEnd::Stopped => {
             outln!("stopped")?;

@@ -118,7 +118,7 @@ pub enum Error {
     #[error("the job queue tables do not exist: run `aegis migrate` first")]
     NotMigrated,
     /// A query failed.
-    #[error("queue database error: {0}")]
+    #[error("queue database error: {}", crate::store::describe(.0))]
     Database(sqlx::Error),
     /// A job kind that is not one of aegis's queues.
     #[error("unknown job kind {0:?}: expected sync-portfolio or sync-project-tasks")]
@@ -141,12 +141,7 @@ pub enum Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        // 42P01 undefined_table, 3F000 invalid_schema_name.
-        let missing = e
-            .as_database_error()
-            .and_then(|d| d.code())
-            .is_some_and(|c| c == "42P01" || c == "3F000");
-        if missing {
+        if crate::store::is_missing_schema(&e) {
             Error::NotMigrated
         } else {
             Error::Database(e)

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A query failed.
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Database(#[from] sqlx::Error),
     /// aegis's migrations failed.
     #[error("migrating aegis's tables failed: {0}")]
@@ -32,6 +32,27 @@ pub enum Error {
 
 /// The store's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A database error as one readable phrase: PostgreSQL's own message
+/// (`relation "tasks" does not exist`) without sqlx's prefix or the
+/// server's source position (`at line 1392`, a line of PostgreSQL's C
+/// code); any other error as it displays.
+pub fn describe(error: &sqlx::Error) -> String {
+    match error.as_database_error() {
+        Some(db) => db.message().to_owned(),
+        None => error.to_string(),
+    }
+}
+
+/// Whether `error` says a table or schema aegis needs does not exist
+/// (`undefined_table`, `invalid_schema_name`): the database was never
+/// migrated, or is behind the migrations of this build.
+pub fn is_missing_schema(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "42P01" || c == "3F000")
+}
 
 /// A stable hash of a row's synced content, so an upsert that changes
 /// nothing is recognised as unchanged.

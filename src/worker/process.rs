@@ -31,7 +31,7 @@ pub enum Error {
     #[error("the workers stopped: {0}")]
     Monitor(String),
     /// The database failed while checking the queue.
-    #[error("checking the queue failed: {0}")]
+    #[error("checking the queue failed: {}", crate::store::describe(.0))]
     Database(#[from] sqlx::Error),
 }
 

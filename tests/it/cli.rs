@@ -14,6 +14,8 @@ use sqlx::PgPool;
 
 use crate::helpers;
 
+/// The database: not migrated, failing queries, a URL of another database.
+mod database;
 /// `enqueue` and `queue …`: what they accept, print and refuse.
 mod jobs;
 /// Output cut short by a closed pipe: a quiet exit 0.

@@ -56,7 +56,7 @@ async fn enqueue_needs_no_token_and_refuses_unknown_names_once_projects_are_know
 async fn queue_commands_say_what_they_could_not_do(pool: PgPool) {
     let db = ("DATABASE_URL", database_url(&pool));
     let stats = aegis(std::slice::from_ref(&db), &["queue", "stats"]).await;
-    assert_eq!(stats.code, Some(1), "{}", stats.both());
+    assert_eq!(stats.code, Some(2), "{}", stats.both());
     assert!(
         error_line(&stats).contains("aegis migrate"),
         "{}",

@@ -1,0 +1,72 @@
+//! What the binary says about the database itself: not migrated (exit 2,
+//! one line: run `aegis migrate`), a failing query (exit 1, PostgreSQL's
+//! message once, without the server's source position), a URL of another
+//! database (exit 2).
+
+use sqlx::PgPool;
+
+use super::{aegis, assert_config_error, database_url, error_line, fake, sync_env};
+use crate::helpers;
+
+#[sqlx::test(migrations = false)]
+async fn an_unmigrated_database_is_one_line_saying_run_migrate(pool: PgPool) {
+    let fake = fake().await;
+    let env = sync_env(&pool, &fake);
+    let start = format!(
+        "error: the database at {} is not migrated",
+        database_url(&pool)
+    );
+    let commands: [&[&str]; 7] = [
+        &["status"],
+        &["runs"],
+        &["runs", "5b0e3c3e-1f59-4d55-8f4e-8d3d2a1f8c11"],
+        &["enqueue", "sync"],
+        &["queue", "list"],
+        &["queue", "stats"],
+        &["sync", "--no-console"],
+    ];
+    for args in commands {
+        let run = aegis(&env, args).await;
+        if args[0] != "sync" {
+            assert_config_error(&run, &start);
+        }
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.both());
+        let error = error_line(&run);
+        assert!(error.starts_with(&start), "{args:?}: {error}");
+        assert!(
+            error.ends_with(": run `aegis migrate`"),
+            "{args:?}: {error}"
+        );
+        assert!(error.matches("does not exist").count() <= 1, "{error}");
+        assert!(!error.contains(" at line "), "{error}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_failing_query_reads_as_postgres_message_once(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    sqlx::query("alter table sync_runs drop column api_requests")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let env = [("DATABASE_URL", database_url(&pool))];
+    let run = aegis(&env, &["runs"]).await;
+    assert_eq!(run.code, Some(1), "{}", run.both());
+    let error = error_line(&run);
+    assert!(
+        error.starts_with("error: reading the runs failed: "),
+        "{error}"
+    );
+    assert_eq!(error.matches("does not exist").count(), 1, "{error}");
+    assert!(error.contains("api_requests"), "{error}");
+    assert!(!error.contains(" at line "), "{error}");
+}
+
+#[tokio::test]
+async fn a_database_url_of_another_database_is_named_as_such() {
+    let env = [("DATABASE_URL", "mysql://aegis:hunter2@db/aegis".to_owned())];
+    let run = aegis(&env, &["status"]).await;
+    assert_config_error(&run, "error: DATABASE_URL must be a postgres:// URL, got ");
+    assert!(!run.both().contains("hunter2"));
+    assert!(!run.both().contains("lookup"), "{}", run.stderr);
+}
