@@ -4,8 +4,8 @@
 //!
 //! The mapping is by type, never by message: a missing table or schema
 //! ([`store::is_missing_schema`], [`queue::Error::NotMigrated`]) is an
-//! unmigrated database; the queue's unknown kind is bad usage
-//! ([`queue_error`]).
+//! unmigrated database; the queue's unknown kind, unknown job and job that
+//! is not dead are bad usage ([`queue_error`]).
 
 use crate::{
     config::{ConfigError, DatabaseConfig},
@@ -22,10 +22,13 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
 }
 
-/// A queue error as the CLI reports it: an unknown kind is bad usage.
+/// A queue error as the CLI reports it: an unknown kind, an id that names
+/// no job, or a job that is not dead (for `retry`) is bad usage.
 pub(crate) fn queue_error(error: queue::Error) -> anyhow::Error {
     match error {
-        queue::Error::UnknownKind(_) => ConfigError(error.to_string()).into(),
+        queue::Error::UnknownKind(_)
+        | queue::Error::NoSuchJob(_)
+        | queue::Error::NotDead { .. } => ConfigError(error.to_string()).into(),
         other => other.into(),
     }
 }
@@ -100,6 +103,18 @@ mod tests {
         let io = std::io::Error::other("disk on fire");
         let error = anyhow::Error::from(Shows(io)).context("saving failed");
         assert_eq!(message(&error), "saving failed: outer: disk on fire");
+    }
+
+    #[test]
+    fn unknown_jobs_and_live_jobs_are_bad_usage() {
+        let unknown = queue_error(queue::Error::NoSuchJob("x".into()));
+        assert_eq!(exit_code(&unknown), 2);
+        let live = queue_error(queue::Error::NotDead {
+            id: "x".into(),
+            state: queue::JobState::Pending,
+        });
+        assert_eq!(exit_code(&live), 2);
+        assert_eq!(exit_code(&queue_error(queue::Error::NotMigrated)), 1);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{
     output, queue_admin, queue_error,
 };
 use crate::{
-    config::DatabaseConfig,
+    config::{ConfigError, DatabaseConfig},
     queue::{self, JobDetail, JobState, JobSummary, QueueStats},
     store,
 };
@@ -146,10 +146,12 @@ fn clip(text: &str) -> String {
 
 async fn show(pool: &PgPool, args: &QueueShowArgs) -> anyhow::Result<()> {
     let Some(job) = queue::show(pool, &args.id).await.map_err(queue_error)? else {
-        anyhow::bail!(
+        // Bad usage, as `aegis runs ID` of an unknown run: the id names nothing.
+        return Err(ConfigError(format!(
             "no aegis job {} (`aegis queue list` shows the ids)",
             args.id.trim()
-        );
+        ))
+        .into());
     };
     if args.json {
         return output::print_json(&job);

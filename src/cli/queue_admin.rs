@@ -1,8 +1,9 @@
 //! `aegis queue retry` and `purge`: the queue commands that change it.
 //!
 //! A retry is [`queue::revive`]: dead jobs come back and their runs reopen
-//! in one transaction. Nothing retried (no such job, or not dead) is exit 1
-//! with the reason.
+//! in one transaction. `retry ID` of a job that does not exist or is not
+//! dead is bad usage (exit 2) with the reason; `retry --all-dead` with
+//! nothing dead has done all it was asked: exit 0, saying so.
 
 use anyhow::Context as _;
 use sqlx::PgPool;
@@ -30,12 +31,13 @@ pub(super) async fn retry(pool: &PgPool, args: &QueueRetryArgs) -> anyhow::Resul
     let revived = queue::revive(&mut conn, target)
         .await
         .map_err(queue_error)?;
-    if revived.retried.is_empty() {
-        let kind = args.kind.as_deref().map(|k| format!(" of kind {k}"));
-        anyhow::bail!("no dead jobs{} to retry", kind.unwrap_or_default());
-    }
     if args.json {
         return output::print_json(&revived);
+    }
+    if revived.retried.is_empty() {
+        let kind = args.kind.as_deref().map(|k| format!(" of kind {k}"));
+        outln!("no dead jobs{} to retry", kind.unwrap_or_default())?;
+        return Ok(());
     }
     for id in &revived.retried {
         outln!("retried {id}")?;

@@ -84,21 +84,6 @@ async fn queue_commands_say_what_they_could_not_do(pool: PgPool) {
         );
     }
 
-    let retry = aegis(&env, &["queue", "retry", &id]).await;
-    assert_eq!(retry.code, Some(1), "{}", retry.both());
-    let expected = format!("error: job {id} is pending, not dead: only dead jobs are retried");
-    assert_eq!(error_line(&retry), expected);
-    let retry = aegis(&env, &["queue", "retry", "01NOSUCHJOB"]).await;
-    assert!(
-        error_line(&retry).starts_with("error: no aegis job 01NOSUCHJOB"),
-        "{}",
-        retry.stderr
-    );
-    let retry = aegis(&env, &["queue", "retry", "--all-dead"]).await;
-    assert_eq!(error_line(&retry), "error: no dead jobs to retry");
-    let show = aegis(&env, &["queue", "show", "01NOSUCHJOB"]).await;
-    assert_eq!(show.code, Some(1), "{}", show.both());
-
     let list = aegis(&env, &["queue", "list", "--kind", "nope"]).await;
     assert_config_error(&list, "error: unknown job kind \"nope\"");
     let purge = aegis(
@@ -111,4 +96,61 @@ async fn queue_commands_say_what_they_could_not_do(pool: PgPool) {
     assert_eq!(purged, serde_json::json!({"jobs": 0, "workers": 0}));
     let stats = aegis(&env, &["queue", "stats"]).await;
     assert!(stats.stdout.contains("sync-portfolio"), "{}", stats.stdout);
+}
+
+/// A migrated database with one pending `sync-portfolio` job; its env and
+/// the job's id.
+async fn one_pending_job(pool: &PgPool) -> ([(&'static str, String); 2], String) {
+    helpers::migrated(pool).await;
+    let env = [
+        ("DATABASE_URL", database_url(pool)),
+        ("ASANA_PORTFOLIO_GID", "42".to_owned()),
+    ];
+    assert_eq!(aegis(&env, &["enqueue", "sync"]).await.code, Some(0));
+    let list = aegis(&env, &["queue", "list", "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
+    let id = jobs[0]["id"].as_str().expect("a job id").to_owned();
+    (env, id)
+}
+
+#[sqlx::test(migrations = false)]
+async fn ids_that_name_nothing_and_live_jobs_are_bad_usage(pool: PgPool) {
+    let (env, id) = one_pending_job(&pool).await;
+    let retry = aegis(&env, &["queue", "retry", &id]).await;
+    let expected = format!("error: job {id} is pending, not dead: only dead jobs are retried");
+    assert_config_error(&retry, &expected);
+    let retry = aegis(&env, &["queue", "retry", "01NOSUCHJOB"]).await;
+    assert_config_error(&retry, "error: no aegis job 01NOSUCHJOB (");
+    let show = aegis(&env, &["queue", "show", "01NOSUCHJOB"]).await;
+    assert_config_error(&show, "error: no aegis job 01NOSUCHJOB (");
+    let unknown_run = "5b0e3c3e-1f59-4d55-8f4e-8d3d2a1f8c11";
+    let runs = aegis(&env, &["runs", unknown_run]).await;
+    assert_config_error(&runs, &format!("error: no run {unknown_run} ("));
+    // The job is untouched.
+    let show = aegis(&env, &["queue", "show", &id]).await;
+    assert!(
+        show.stdout.contains("state:      pending"),
+        "{}",
+        show.stdout
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn retrying_all_dead_with_none_dead_is_done_and_says_so(pool: PgPool) {
+    let (env, _) = one_pending_job(&pool).await;
+    let retry = aegis(&env, &["queue", "retry", "--all-dead"]).await;
+    assert_eq!(retry.code, Some(0), "{}", retry.both());
+    assert_eq!(retry.stdout, "no dead jobs to retry\n");
+    assert_eq!(retry.stderr, "");
+    let args = ["queue", "retry", "--all-dead", "--kind", "sync-portfolio"];
+    let retry = aegis(&env, &args).await;
+    assert_eq!(retry.code, Some(0), "{}", retry.both());
+    assert_eq!(
+        retry.stdout,
+        "no dead jobs of kind sync-portfolio to retry\n"
+    );
+    let retry = aegis(&env, &["queue", "retry", "--all-dead", "--json"]).await;
+    assert_eq!(retry.code, Some(0), "{}", retry.both());
+    let json: serde_json::Value = serde_json::from_str(&retry.stdout).expect("JSON");
+    assert_eq!(json, serde_json::json!({"retried": [], "runs_reopened": 0}));
 }
