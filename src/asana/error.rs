@@ -4,13 +4,7 @@
 //! (400, 401, 402, 403, 404, 451, bodies that do not fit the schema), with
 //! messages that say what to do.
 
-use std::{
-    fmt,
-    time::{Duration, SystemTime},
-};
-
-use reqwest::{StatusCode, header::HeaderMap};
-use serde::Deserialize;
+use std::{fmt, time::Duration};
 
 /// A boxed error source (reqwest or serde_json).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -297,87 +291,9 @@ impl Error {
     }
 }
 
-/// Asana's error envelope, read leniently; `sync` comes with 412s.
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(default)]
-    errors: Vec<ErrorEntry>,
-    #[serde(default)]
-    sync: Option<String>,
-}
+mod classify;
 
-#[derive(Deserialize)]
-struct ErrorEntry {
-    #[serde(default)]
-    message: Option<String>,
-}
-
-const OFFSET_EXPIRED: &str = "pagination token has expired";
-
-/// Classifies a non-success response. `budget_rpm` goes into 429 messages.
-pub(crate) fn from_response(
-    target: Target,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    budget_rpm: u32,
-) -> Error {
-    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
-    let message = parsed.errors.into_iter().find_map(|e| e.message);
-    let or_status_line = |m: Option<String>| m.unwrap_or_else(|| status.to_string());
-    let retry_after = retry_after(headers, SystemTime::now());
-    match status.as_u16() {
-        400 if message
-            .as_deref()
-            .is_some_and(|m| m.contains(OFFSET_EXPIRED)) =>
-        {
-            Error::OffsetExpired { target }
-        }
-        400 => Error::BadRequest {
-            target,
-            message: or_status_line(message),
-        },
-        401 => Error::Unauthorized { target, message },
-        402 => Error::PaymentRequired { target, message },
-        403 => Error::Forbidden { target, message },
-        404 => Error::NotFound { target, message },
-        412 => Error::SyncExpired {
-            target,
-            fresh_sync: parsed.sync,
-        },
-        429 => Error::RateLimited {
-            target,
-            retry_after,
-            budget_rpm,
-        },
-        code @ (500 | 502 | 503 | 504) => Error::Server {
-            target,
-            status: code,
-            retry_after,
-            message: or_status_line(message),
-        },
-        451 => Error::LegalReasons { target, message },
-        code => Error::Status {
-            target,
-            status: code,
-            message: or_status_line(message),
-        },
-    }
-}
-
-/// Reads `Retry-After`: integer seconds or an HTTP-date (past dates → 0).
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let raw = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at: SystemTime = chrono::DateTime::parse_from_rfc2822(raw).ok()?.into();
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
+pub(crate) use classify::from_response;
 
 #[cfg(test)]
 mod tests;

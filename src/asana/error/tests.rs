@@ -1,7 +1,12 @@
 //! Tests of error classification, messages and `Retry-After` parsing.
-use reqwest::header::{HeaderValue, RETRY_AFTER};
+use std::time::SystemTime;
 
-use super::*;
+use reqwest::{
+    StatusCode,
+    header::{HeaderMap, HeaderValue, RETRY_AFTER},
+};
+
+use super::{classify::retry_after, *};
 
 fn classify(status: u16, body: &str) -> Error {
     let status = StatusCode::from_u16(status).unwrap();
