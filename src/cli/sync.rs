@@ -5,7 +5,10 @@
 //! database, so what is shown is what was recorded.
 //!
 //! Outcomes: done → exit 0; partial or failed → the error, exit 1; an
-//! unknown `--project` → the known projects, exit 2 (bad usage).
+//! unknown `--project` → the known projects, exit 2 (bad usage); Asana
+//! refusing the token, the portfolio or the base URL before any project is
+//! synced (401, 403, 404) → exit 2 (configuration: `ASANA_ACCESS_TOKEN`,
+//! `ASANA_PORTFOLIO_GID`, `ASANA_BASE_URL`).
 
 use std::io::{self, IsTerminal};
 
@@ -22,6 +25,7 @@ use super::{
     sync_context,
 };
 use crate::{
+    asana::{self, Gid, Target},
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     runs,
     sync::{self, PlainObserver, SyncContext, SyncOptions, run_inline},
@@ -72,11 +76,32 @@ async fn report(ctx: &SyncContext, result: sync::Result<sync::RunSummary>) -> an
             "{error} (pass --project a gid or an exact name from that list)"
         ))
         .into()),
+        Err(sync::Error::Asana(error)) => match configuration_error(&error, &ctx.portfolio) {
+            Some(config) => Err(config.into()),
+            None => Err(sync::Error::Asana(error).into()),
+        },
         Err(error @ sync::Error::Store(_)) => {
             Err(anyhow::Error::from(error).context("the sync failed on the database"))
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Asana refusing the token (401), the portfolio (403, 404) or the base URL
+/// (no API route there) outside any project: the portfolio step, before a
+/// project was synced. Configuration to fix, not work that failed; a
+/// project's refusal ends up in a partial run instead.
+fn configuration_error(error: &asana::Error, portfolio: &Gid) -> Option<ConfigError> {
+    if !matches!(error.status(), Some(401 | 403 | 404)) {
+        return None;
+    }
+    let hint = match error {
+        asana::Error::NotFound { target, .. } if *target == Target::new("portfolio", portfolio) => {
+            " (check ASANA_PORTFOLIO_GID)"
+        }
+        _ => "",
+    };
+    Some(ConfigError(format!("{error}{hint}")))
 }
 
 /// Prints the run's per-project table (when it synced any project's tasks)

@@ -14,6 +14,8 @@ use sqlx::PgPool;
 
 use crate::helpers;
 
+/// Asana refusing the configured portfolio: exit 2.
+mod asana;
 /// The database: not migrated, failing queries, a URL of another database.
 mod database;
 /// `enqueue` and `queue …`: what they accept, print and refuse.
@@ -303,7 +305,8 @@ async fn a_wrong_token_fails_with_asanas_answer_and_never_prints_it(pool: PgPool
     env.push(("ASANA_ACCESS_TOKEN", secret.clone()));
     env.push(("RUST_LOG", "trace".to_owned()));
     let run = aegis(&env, &["sync", "--no-console"]).await;
-    assert_eq!(run.code, Some(1), "{}", run.both());
+    // Configuration (the token), not work that failed.
+    assert_eq!(run.code, Some(2), "{}", run.both());
     let error = error_line(&run);
     assert!(
         error.starts_with("error: Asana rejected the token (401)"),
