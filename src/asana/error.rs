@@ -65,6 +65,20 @@ pub enum Error {
         /// Asana's `errors[0].message`.
         message: Option<String>,
     },
+    /// 404 that is not Asana's: no error envelope, or Asana's "No matching
+    /// route" (the path under the base URL is wrong). The client is talking
+    /// to something other than Asana's API, so `ASANA_BASE_URL` is suspect;
+    /// nothing is known about the object asked for.
+    #[error(
+        "the request for {target} reached no Asana API route (404{}): ASANA_BASE_URL looks wrong (Asana's is {})",
+        says(.message), super::DEFAULT_BASE_URL
+    )]
+    NoRoute {
+        /// What was asked for.
+        target: Target,
+        /// Asana's `errors[0].message`, if there was an envelope.
+        message: Option<String>,
+    },
     /// 402: a premium-only feature.
     #[error("{target} needs a paid Asana plan (402: premium feature){}", says(.message))]
     PaymentRequired {
@@ -278,7 +292,7 @@ impl Error {
         match self {
             Self::Unauthorized { .. } => Some(401),
             Self::Forbidden { .. } => Some(403),
-            Self::NotFound { .. } => Some(404),
+            Self::NotFound { .. } | Self::NoRoute { .. } => Some(404),
             Self::PaymentRequired { .. } => Some(402),
             Self::LegalReasons { .. } => Some(451),
             Self::BadRequest { .. } | Self::OffsetExpired { .. } => Some(400),

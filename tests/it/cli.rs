@@ -14,7 +14,7 @@ use sqlx::PgPool;
 
 use crate::helpers;
 
-/// Asana refusing the configured portfolio: exit 2.
+/// Asana refusing the configured portfolio or base URL: exit 2.
 mod asana;
 /// The database: not migrated, failing queries, a URL of another database.
 mod database;

@@ -1,5 +1,7 @@
 //! Classifying a non-success response into [`Error`], once: the status,
 //! Asana's error envelope (`{"errors":[{"message"}]}`), and `Retry-After`.
+//! A 404 without that envelope, or with Asana's "No matching route", is
+//! [`Error::NoRoute`] (the base URL is wrong), not a missing object.
 
 use std::time::{Duration, SystemTime};
 
@@ -25,6 +27,9 @@ struct ErrorEntry {
 
 const OFFSET_EXPIRED: &str = "pagination token has expired";
 
+/// Asana's message for a path it has no route for.
+const NO_ROUTE: &str = "No matching route for request";
+
 /// Classifies a non-success response. `budget_rpm` goes into 429 messages.
 pub(crate) fn from_response(
     target: Target,
@@ -34,6 +39,7 @@ pub(crate) fn from_response(
     budget_rpm: u32,
 ) -> Error {
     let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let enveloped = !parsed.errors.is_empty();
     let message = parsed.errors.into_iter().find_map(|e| e.message);
     let or_status_line = |m: Option<String>| m.unwrap_or_else(|| status.to_string());
     let retry_after = retry_after(headers, SystemTime::now());
@@ -51,6 +57,9 @@ pub(crate) fn from_response(
         401 => Error::Unauthorized { target, message },
         402 => Error::PaymentRequired { target, message },
         403 => Error::Forbidden { target, message },
+        404 if !enveloped || message.as_deref() == Some(NO_ROUTE) => {
+            Error::NoRoute { target, message }
+        }
         404 => Error::NotFound { target, message },
         412 => Error::SyncExpired {
             target,

@@ -43,6 +43,26 @@ fn messages_say_what_to_do() {
 }
 
 #[test]
+fn a_404_that_is_not_asanas_says_the_base_url_looks_wrong() {
+    let no_route = r#"{"errors":[{"message":"No matching route for request"}]}"#;
+    for body in ["", "<html>Not Found</html>", "{}", no_route] {
+        let e = classify(404, body);
+        assert!(matches!(e, Error::NoRoute { .. }), "{body}: {e:?}");
+        assert_eq!(e.status(), Some(404));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("the request for portfolio 123 reached no Asana API route (404")
+                && text.ends_with(
+                    "ASANA_BASE_URL looks wrong (Asana's is https://app.asana.com/api/1.0)"
+                ),
+            "{text}"
+        );
+    }
+    let e = classify(404, r#"{"errors":[{"message":"task: Unknown object: 1"}]}"#);
+    assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+}
+
+#[test]
 fn classification_is_decided_once() {
     for code in [429, 500, 502, 503, 504] {
         assert!(classify(code, "").is_retryable(), "{code}");

@@ -1,5 +1,6 @@
 //! Asana refusing what aegis was configured with, before any project is
-//! synced: the token (401, in `cli.rs`), the portfolio (403, 404). Configuration, not work that failed: exit 2,
+//! synced: the token (401, in `cli.rs`), the portfolio (403, 404), the base
+//! URL (no Asana API there). Configuration, not work that failed: exit 2,
 //! one line that names the variable to fix, and never the token.
 
 use fake_asana::faults::{FaultKind, FaultRule};
@@ -58,4 +59,19 @@ async fn a_portfolio_the_token_may_not_see_is_configuration(pool: PgPool) {
         fake.portfolio_gid
     );
     assert!(error.starts_with(&expected), "{error}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_base_url_with_a_wrong_path_says_it_looks_wrong(pool: PgPool) {
+    let fake = fake().await;
+    let wrong = fake.base_url.replace("/api/1.0", "/wrong");
+    assert_ne!(wrong, fake.base_url);
+    let run = sync_with(&pool, &fake, &[("ASANA_BASE_URL", &wrong)]).await;
+    let error = error_line(&run);
+    assert!(error.contains("reached no Asana API route (404"), "{error}");
+    assert!(
+        error.ends_with("ASANA_BASE_URL looks wrong (Asana's is https://app.asana.com/api/1.0)"),
+        "{error}"
+    );
+    assert!(!error.contains("not found or not visible"), "{error}");
 }
