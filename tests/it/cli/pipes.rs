@@ -4,9 +4,10 @@
 
 use std::process::Stdio;
 
+use fake_asana::faults::{FaultKind, FaultRule};
 use sqlx::PgPool;
 
-use super::{Run, aegis, database_url, fake, sync_env};
+use super::{Run, aegis, database_url, error_line, fake, project_gid, sync_env};
 use crate::helpers;
 
 /// Runs `aegis args…` with only `env` set and stdout a pipe whose read end
@@ -74,4 +75,30 @@ async fn a_closed_stdout_after_a_sync_is_still_a_success(pool: PgPool) {
     // The log lines of a sync go to stderr; no error among them.
     assert!(!run.stderr.contains("error"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_closed_stdout_does_not_turn_a_partial_sync_into_a_success(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    let fake = fake().await;
+    let env = sync_env(&pool, &fake);
+    let run = aegis(&env, &["sync", "--no-console", "--projects-only"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    fake.add_fault(FaultRule {
+        route: "/tasks".into(),
+        query_contains: Some(format!("project={}", project_gid(&pool, "Triptic").await)),
+        fault: FaultKind::Status {
+            code: 403,
+            message: "Forbidden".into(),
+        },
+        times: None,
+        probability: None,
+    });
+    let run = aegis_into_closed_pipe(&env, &["sync", "--no-console"]).await;
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let error = error_line(&run);
+    assert!(
+        error.starts_with("error: 1 of 3 project(s) failed: Triptic"),
+        "{error}"
+    );
 }
