@@ -7,26 +7,22 @@
 use std::{
     collections::HashSet,
     fmt,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU32, Ordering::Relaxed},
-    },
+    sync::{Arc, Mutex},
 };
 
-use backon::Retryable;
 use reqwest::{
     StatusCode, Url,
     header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue},
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, de::DeserializeOwned};
-use tracing::{instrument, warn};
+use tracing::{debug, instrument, warn};
 
 use super::{
     AsanaConfig, ClientStats, Error, Result, Target,
     error::from_response,
     limit::{Limiter, Refused},
-    retry,
+    retry::Retries,
     stats::Recorder,
 };
 
@@ -136,7 +132,9 @@ impl AsanaClient {
     ///
     /// # Errors
     /// A fatal [`Error`] at once; a retryable one wrapped in
-    /// [`Error::GaveUp`] once `max_attempts` are spent.
+    /// [`Error::GaveUp`] once `max_attempts` failures are spent (429s are
+    /// not failures), or in [`Error::RateLimitWaitExceeded`] once its 429s
+    /// were waited out for `max_rate_limit_wait`.
     #[instrument(skip_all, fields(asana.target = %target, asana.path = path))]
     pub async fn get<T: DeserializeOwned>(
         &self,
@@ -145,28 +143,27 @@ impl AsanaClient {
         query: &[(&str, String)],
     ) -> Result<T> {
         let url = self.url(target, path, query)?;
-        let attempts = AtomicU32::new(0);
-        let max_wait = self.inner.config.max_retry_wait;
-        let attempt = || {
-            attempts.fetch_add(1, Relaxed);
-            self.attempt(target, &url)
-        };
-        let result = attempt
-            .retry(retry::policy(&self.inner.config))
-            .when(Error::is_retryable)
-            .adjust(|error, backoff| retry::delay(error, backoff, max_wait))
-            .notify(|error, wait| {
-                self.stats.retry(wait);
+        let mut retries = Retries::new(&self.inner.config);
+        loop {
+            let error = match self.attempt(target, &url).await {
+                Ok(decoded) => return Ok(decoded),
+                Err(error) if !error.is_retryable() => return Err(error),
+                Err(error) => error,
+            };
+            let Some(wait) = retries.next_wait(&error) else {
+                return Err(retries.give_up(error));
+            };
+            self.stats.retry(wait);
+            if matches!(error, Error::RateLimited { .. }) {
+                debug!(
+                    retry.wait_ms = wait.as_millis() as u64,
+                    "rate-limited; waiting it out"
+                );
+            } else {
                 warn!(error.message = %error, retry.wait_ms = wait.as_millis() as u64, "retrying Asana request");
-            })
-            .await;
-        result.map_err(|last| match attempts.load(Relaxed) {
-            n if last.is_retryable() && n > 1 => Error::GaveUp {
-                attempts: n,
-                last: Box::new(last),
-            },
-            _ => last,
-        })
+            }
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// [`get`](Self::get) for a single object: unwraps `{"data": …}`.
@@ -323,5 +320,7 @@ impl fmt::Debug for AsanaClient {
 
 #[cfg(test)]
 mod budget_tests;
+#[cfg(test)]
+mod rate_limit_tests;
 #[cfg(test)]
 mod tests;

@@ -46,12 +46,17 @@ pub struct AsanaConfig {
     ///
     /// [`retry_after`]: super::Error::retry_after
     pub max_retry_wait: Duration,
+    /// Longest total time one request waits out 429s. A 429 is flow
+    /// control: it spends none of `max_attempts`; past this total the
+    /// request ends with a retryable error that says so.
+    pub max_rate_limit_wait: Duration,
 }
 
 impl AsanaConfig {
     /// A config with the defaults: 150 requests/minute (Asana's free tier)
     /// in a local budget, 10 in flight, 10 s connect and 60 s request timeouts, 5 attempts,
-    /// backoff from 1 s up to 60 s, `Retry-After` slept up to 120 s.
+    /// backoff from 1 s up to 60 s, `Retry-After` slept up to 120 s, 429s
+    /// waited out for up to 10 minutes per request.
     pub fn new(base_url: Url, token: SecretString) -> Self {
         Self {
             base_url,
@@ -65,6 +70,7 @@ impl AsanaConfig {
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
             max_retry_wait: Duration::from_secs(120),
+            max_rate_limit_wait: Duration::from_secs(600),
         }
     }
 }
@@ -83,6 +89,7 @@ impl fmt::Debug for AsanaConfig {
             .field("backoff_base", &self.backoff_base)
             .field("backoff_max", &self.backoff_max)
             .field("max_retry_wait", &self.max_retry_wait)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .finish()
     }
 }

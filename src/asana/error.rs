@@ -242,6 +242,15 @@ pub enum Error {
         /// The last attempt's error.
         last: Box<Error>,
     },
+    /// Still rate-limited after waiting out 429s for the longest one request
+    /// may (`max_rate_limit_wait`).
+    #[error("{last} (still rate-limited after waiting {}s for this request, its limit)", .waited.as_secs())]
+    RateLimitWaitExceeded {
+        /// Time spent waiting out 429s.
+        waited: Duration,
+        /// The last 429.
+        last: Box<Error>,
+    },
 }
 
 fn says(message: &Option<String>) -> String {
@@ -270,7 +279,9 @@ impl Error {
             | Self::Truncated { .. }
             | Self::BudgetUnavailable { .. }
             | Self::BudgetPaused { .. } => true,
-            Self::GaveUp { last, .. } => last.is_retryable(),
+            Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => {
+                last.is_retryable()
+            }
             _ => false,
         }
     }
@@ -282,7 +293,9 @@ impl Error {
                 *retry_after
             }
             Self::BudgetPaused { retry_after, .. } => Some(*retry_after),
-            Self::GaveUp { last, .. } => last.retry_after(),
+            Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => {
+                last.retry_after()
+            }
             _ => None,
         }
     }
@@ -299,7 +312,7 @@ impl Error {
             Self::SyncExpired { .. } => Some(412),
             Self::RateLimited { .. } => Some(429),
             Self::Server { status, .. } | Self::Status { status, .. } => Some(*status),
-            Self::GaveUp { last, .. } => last.status(),
+            Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => last.status(),
             _ => None,
         }
     }

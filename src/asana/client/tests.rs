@@ -164,10 +164,11 @@ async fn rate_limit_exhaustion_names_the_budget() {
     let server = server().await;
     Mock::given(method("GET"))
         .respond_with(asana_error(429, "slow down").insert_header("retry-after", "0"))
-        .expect(5)
         .mount(&server)
         .await;
-    let client = client_for(&server);
+    let mut config = config_for(&server);
+    config.max_rate_limit_wait = Duration::from_millis(50);
+    let client = AsanaClient::new(config).unwrap();
     let error = client.me().await.unwrap_err();
     let text = error.to_string();
     assert!(
@@ -175,7 +176,7 @@ async fn rate_limit_exhaustion_names_the_budget() {
         "{text}"
     );
     assert_eq!(error.retry_after(), Some(Duration::ZERO));
-    assert_eq!(client.stats().rate_limited, 5);
+    assert!(client.stats().rate_limited >= 2);
 }
 
 #[tokio::test]
