@@ -163,12 +163,10 @@ fn record(
 }
 
 /// The last run's status and request count as aegis recorded them (the
-/// run's own plus its projects').
+/// run's row holds everything it did, its projects included).
 async fn run_status(db: &Db) -> anyhow::Result<serde_json::Value> {
     let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
-        "select r.status, r.api_requests + coalesce((select sum(p.api_requests) \
-         from sync_run_projects p where p.run_id = r.id), 0)::bigint, r.error \
-         from sync_runs r order by r.started_at desc limit 1",
+        "select status, api_requests, error from sync_runs order by started_at desc limit 1",
     )
     .fetch_optional(&db.pool)
     .await?;
