@@ -115,6 +115,13 @@ pub(super) fn run_line(run: &Run, progress: Option<&str>) -> String {
         run.requests.rate_limited,
         seconds(run.requests.waited_ms),
     );
+    if run.progress.total > 0 {
+        let t = &run.tasks;
+        line.push_str(&format!(
+            "; tasks {} created, {} updated, {} unchanged, {} removed, {} deleted",
+            t.tasks_created, t.tasks_updated, t.tasks_unchanged, t.tasks_removed, t.tasks_deleted
+        ));
+    }
     if let Some(error) = &run.error {
         line.push_str(&format!("; error: {}", super::one_line(error)));
     }

@@ -177,6 +177,15 @@ async fn sync_stores_the_portfolio_and_status_reports_it(pool: PgPool) {
     let runs = aegis(&env[..1], &["runs", "--json"]).await;
     let runs: serde_json::Value = serde_json::from_str(&runs.stdout).expect("runs is JSON");
     assert_eq!(runs[0]["status"], "done");
+    // The run's row holds its projects' task figures: every stored task was
+    // created by this first sync, and its summary line says so.
+    let stored: i64 = sqlx::query_scalar("select count(*) from tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs[0]["tasks_created"].as_i64(), Some(stored));
+    let line = format!("; tasks {stored} created, 0 updated, 0 unchanged");
+    assert!(sync.stdout.contains(&line), "{}", sync.stdout);
 }
 
 #[sqlx::test(migrations = false)]
