@@ -13,6 +13,18 @@ pub async fn migrate(conn: &mut PgConnection) -> Result<(), sqlx::migrate::Migra
         .await
 }
 
+/// Fails with the database's "does not exist" error unless apalis's job
+/// table is there.
+///
+/// # Errors
+/// The database's.
+pub async fn check_migrated(db: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("select 1 from apalis.jobs limit 0")
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// How many of apalis's migrations are recorded as applied (0 before any).
 ///
 /// # Errors

@@ -88,6 +88,22 @@ async fn relocate_history(conn: &mut PgConnection, migrator: &Migrator) -> Resul
     Ok(())
 }
 
+/// Fails with the database's "does not exist" error (`42P01`) unless both
+/// apalis's queue storage and aegis's migration history are there: a
+/// worker checks this before it starts, instead of restarting apalis's
+/// workers against missing tables. A database migrated by an aegis older
+/// than `aegis_migrations` fails too: `aegis migrate` moves its history.
+///
+/// # Errors
+/// The database's.
+pub async fn check_migrated(db: &PgPool) -> Result<(), sqlx::Error> {
+    queue::schema::check_migrated(db).await?;
+    sqlx::query("select 1 from aegis_migrations limit 0")
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// How many migrations (aegis's and apalis's) are recorded as applied; 0
 /// on a fresh database.
 ///

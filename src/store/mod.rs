@@ -12,7 +12,7 @@ pub mod state;
 pub mod status;
 pub mod tasks;
 
-pub use migrations::{applied_migrations, migrate, migrator};
+pub use migrations::{applied_migrations, check_migrated, migrate, migrator};
 
 use sha2::{Digest, Sha256};
 

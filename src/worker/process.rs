@@ -40,7 +40,8 @@ pub enum Error {
 /// finish after the stop.
 ///
 /// # Errors
-/// When the workers cannot run, or the queue cannot be read.
+/// When the database is not migrated (checked first, before any worker
+/// starts), the workers cannot run, or the queue cannot be read.
 pub async fn run_process(
     ctx: SyncContext,
     config: WorkerConfig,
@@ -49,6 +50,7 @@ pub async fn run_process(
 ) -> Result<ProcessEnd, Error> {
     let started = Utc::now();
     let pool = ctx.pool.clone();
+    crate::store::check_migrated(&pool).await?;
     let poll = config.poll_interval.min(Duration::from_millis(250));
     info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
     let alive = spawn_keepalive(pool.clone(), config.name.clone(), config.heartbeat);

@@ -70,3 +70,23 @@ async fn a_database_url_of_another_database_is_named_as_such() {
     assert!(!run.both().contains("hunter2"));
     assert!(!run.both().contains("lookup"), "{}", run.stderr);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_worker_on_an_unmigrated_database_says_so_once_and_exits_2(pool: PgPool) {
+    let fake = fake().await;
+    let env = sync_env(&pool, &fake);
+    let run = aegis(&env, &["worker", "--drain", "--poll-interval", "100ms"]).await;
+    assert_eq!(run.code, Some(2), "{}", run.both());
+    let error = error_line(&run);
+    assert!(
+        error.ends_with(
+            "is not migrated (relation \"apalis.jobs\" does not exist): run `aegis migrate`"
+        ),
+        "{error}"
+    );
+    // Checked before any apalis worker starts: no worker restarts, no
+    // storm of errors before aegis's own line.
+    let lines = run.stderr.lines().count();
+    assert!(lines <= 3, "{lines} lines: {}", run.stderr);
+    assert!(!run.stderr.contains("ERROR"), "{}", run.stderr);
+}
