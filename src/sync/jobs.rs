@@ -83,6 +83,9 @@ pub async fn portfolio_job(
     attempt: &Attempt,
     job: &SyncPortfolio,
 ) -> Result<usize> {
+    // Opened first, so a job enqueued without its run (aegis-jobs alone)
+    // still has one to fail.
+    open_queued(&ctx.pool, job.run, job.mode, &job.scope, &job.portfolio).await?;
     if job.portfolio != ctx.portfolio.as_str() {
         return Err(Error::Fatal(format!(
             "the job is for portfolio {} but this worker syncs portfolio {} \
@@ -90,7 +93,6 @@ pub async fn portfolio_job(
             job.portfolio, ctx.portfolio, job.portfolio
         )));
     }
-    open_queued(&ctx.pool, job.run, job.mode, &job.scope, &job.portfolio).await?;
     runs::start(&ctx.pool, job.run).await?;
     let outcome = sync_and_record(ctx, attempt, job.run).await?;
     if job.scope.projects_only {

@@ -5,7 +5,6 @@
 use aegis::{
     queue::{self, JobState},
     runs::{self, RunStatus},
-    sync,
 };
 use aegis_jobs::{Mode, Scope, SyncPortfolio};
 use fake_asana::{Config, generate::Preset};
@@ -26,9 +25,11 @@ async fn a_job_for_another_portfolio_is_dead_with_the_reason(pool: PgPool) {
         },
     )
     .await;
+    // Enqueued as a host would with aegis-jobs alone: no run row yet.
     let job = SyncPortfolio::new("999999", Scope::default(), Mode::Full);
+    let run = job.run;
     let mut tx = app.pool.begin().await.unwrap();
-    let run = sync::jobs::enqueue_sync(&mut tx, &job).await.unwrap();
+    aegis_jobs::enqueue(&mut tx, &job).await.unwrap();
     tx.commit().await.unwrap();
 
     let report = app.drain(worker_config()).await;
