@@ -39,5 +39,5 @@ pub use children::{
 };
 pub use figures::{RequestFigures, Tally, TaskFigures};
 pub use read::{Progress, ProjectResult, Run, get, projects, recent};
-pub use record::{NewRun, add_requests, close, open, record_portfolio, reopen, start};
+pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};

@@ -58,22 +58,25 @@ pub async fn start(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Adds a portfolio step's requests to the run and records its project
-/// counts (the counts of the latest attempt; requests add up).
+/// Adds a portfolio attempt's requests to the run and, when given, records
+/// its project counts `(created/updated/unchanged, removed)`: the latest
+/// attempt's (requests add up; a failed attempt gives none).
 pub async fn record_portfolio(
     db: impl PgExecutor<'_>,
     run: Uuid,
     requests: RequestFigures,
-    projects: UpsertCounts,
-    removed: i32,
+    projects: Option<(UpsertCounts, i32)>,
 ) -> Result<()> {
+    let counts = projects.map(|(c, _)| c);
     sqlx::query(
         r#"
         update sync_runs set
             api_requests = api_requests + $2, rate_limited = rate_limited + $3,
             waited_ms = waited_ms + $4, pages = pages + $5,
-            projects_created = $6, projects_updated = $7, projects_unchanged = $8,
-            projects_removed = $9
+            projects_created = coalesce($6, projects_created),
+            projects_updated = coalesce($7, projects_updated),
+            projects_unchanged = coalesce($8, projects_unchanged),
+            projects_removed = coalesce($9, projects_removed)
         where id = $1
         "#,
     )
@@ -82,35 +85,10 @@ pub async fn record_portfolio(
     .bind(requests.rate_limited)
     .bind(requests.waited_ms)
     .bind(requests.pages)
-    .bind(projects.created as i32)
-    .bind(projects.updated as i32)
-    .bind(projects.unchanged as i32)
-    .bind(removed)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Adds requests to the run's own figures (a portfolio attempt that
-/// failed before it could record them).
-pub async fn add_requests(
-    db: impl PgExecutor<'_>,
-    run: Uuid,
-    requests: RequestFigures,
-) -> Result<()> {
-    sqlx::query(
-        r#"
-        update sync_runs set
-            api_requests = api_requests + $2, rate_limited = rate_limited + $3,
-            waited_ms = waited_ms + $4, pages = pages + $5
-        where id = $1
-        "#,
-    )
-    .bind(run)
-    .bind(requests.api_requests)
-    .bind(requests.rate_limited)
-    .bind(requests.waited_ms)
-    .bind(requests.pages)
+    .bind(counts.map(|c| c.created as i32))
+    .bind(counts.map(|c| c.updated as i32))
+    .bind(counts.map(|c| c.unchanged as i32))
+    .bind(projects.map(|(_, removed)| removed))
     .execute(db)
     .await?;
     Ok(())

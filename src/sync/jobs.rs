@@ -17,7 +17,7 @@ use super::{
     Attempt, Error, PlainObserver, Result, SyncContext,
     portfolio::sync_and_record,
     project::{apply, crawl_project},
-    recording::record_attempt,
+    recording::{record_alone, record_attempt},
     selection::select,
 };
 use crate::{
@@ -228,19 +228,8 @@ pub async fn project_job_failed(
     error: &str,
 ) -> Result<()> {
     let children = Children::OfJob(job_id);
-    let mut tx = ctx.pool.begin().await?;
-    runs::lock_runs(&mut tx, children).await?;
-    record_attempt(
-        &mut tx,
-        children,
-        outcome,
-        attempt.unrecorded(),
-        Some(error),
-    )
-    .await?;
-    tx.commit().await?;
-    attempt.mark_recorded();
-    Ok(())
+    let figures = attempt.unrecorded();
+    record_alone(ctx, attempt, (children, outcome), figures, Some(error)).await
 }
 
 /// Records a failed attempt of a portfolio job: its requests count; a dead
@@ -258,7 +247,7 @@ pub async fn portfolio_job_failed(
     let (requests, _) = attempt.unrecorded();
     let mut tx = ctx.pool.begin().await?;
     attempt.fence(&mut tx).await?;
-    runs::add_requests(&mut *tx, run, requests).await?;
+    runs::record_portfolio(&mut *tx, run, requests, None).await?;
     if outcome == Outcome::Dead {
         runs::close(&mut *tx, run, RunStatus::Failed, Some(error)).await?;
     }

@@ -76,13 +76,13 @@ pub async fn sync_and_record(
 ) -> Result<PortfolioOutcome> {
     let outcome = sync_portfolio(ctx, &attempt.asana).await;
     let (requests, _) = attempt.unrecorded();
-    let (counts, removed) = match &outcome {
+    let projects = match &outcome {
         Ok(o) => (o.counts, o.removed.len() as i32),
         Err(_) => (UpsertCounts::default(), 0),
     };
     let mut tx = ctx.pool.begin().await?;
     attempt.fence(&mut tx).await?;
-    runs::record_portfolio(&mut *tx, run, requests, counts, removed).await?;
+    runs::record_portfolio(&mut *tx, run, requests, Some(projects)).await?;
     tx.commit().await?;
     attempt.mark_recorded();
     outcome

@@ -7,7 +7,7 @@ use chrono::Utc;
 use sqlx::PgConnection;
 use tracing::info;
 
-use super::Result;
+use super::{Attempt, Result, SyncContext};
 use crate::{
     runs::{self, Children, Outcome, RequestFigures, RunStatus, TaskFigures},
     store,
@@ -36,5 +36,28 @@ pub(crate) async fn record_attempt(
         }
         info!(run.id = %run.id, run.status = %run.status, "run closed");
     }
+    Ok(())
+}
+
+/// Records an attempt's result in a transaction of its own: fenced by the
+/// attempt's lease, the runs locked, then [`record_attempt`]; the
+/// attempt's requests are marked recorded once it commits.
+///
+/// # Errors
+/// [`super::Error::LostOwnership`] when the attempt lost its job; the
+/// database's.
+pub(crate) async fn record_alone(
+    ctx: &SyncContext,
+    attempt: &Attempt,
+    (children, outcome): (Children<'_>, Outcome),
+    figures: (RequestFigures, TaskFigures),
+    error: Option<&str>,
+) -> Result<()> {
+    let mut tx = ctx.pool.begin().await?;
+    attempt.fence(&mut tx).await?;
+    runs::lock_runs(&mut tx, children).await?;
+    record_attempt(&mut tx, children, outcome, figures, error).await?;
+    tx.commit().await?;
+    attempt.mark_recorded();
     Ok(())
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     Attempt, Error, Observer, Result, SyncContext, portfolio::sync_and_record,
-    project::sync_project_tasks, recording::record_attempt, selection::select,
+    project::sync_project_tasks, recording::record_alone, selection::select,
 };
 use crate::{
     runs::{self, Children, NewRun, Origin, Outcome, RunStatus},
@@ -139,17 +139,15 @@ async fn sync_one(
         Ok(f) => (Outcome::Done, *f, None),
         Err(e) => (Outcome::Dead, tally, Some(e.to_string())),
     };
-    let mut tx = ctx.pool.begin().await?;
-    runs::lock_runs(&mut tx, children).await?;
-    record_attempt(
-        &mut tx,
-        children,
-        outcome,
+    let recorded = (children, outcome);
+    record_alone(
+        ctx,
+        &attempt,
+        recorded,
         (requests, figures),
         error.as_deref(),
     )
     .await?;
-    tx.commit().await?;
     observer.project_finished(&project.name, error.as_deref().map_or(Ok(&figures), Err));
     result.map(|_| ())
 }

@@ -250,16 +250,7 @@ async fn a_partial_sync_exits_1_with_the_summary_and_the_run_to_inspect(pool: Pg
     let env = sync_env(&pool, &fake);
     let run = aegis(&env, &["sync", "--no-console", "--projects-only"]).await;
     assert_eq!(run.code, Some(0), "{}", run.both());
-    fake.add_fault(FaultRule {
-        route: "/tasks".into(),
-        query_contains: Some(format!("project={}", project_gid(&pool, "Triptic").await)),
-        fault: FaultKind::Status {
-            code: 403,
-            message: "Forbidden".into(),
-        },
-        times: None,
-        probability: None,
-    });
+    fake.add_fault(forbidden_tasks_of(&project_gid(&pool, "Triptic").await));
     let run = aegis(&env, &["sync", "--no-console"]).await;
     assert_eq!(run.code, Some(1), "{}", run.both());
     let failed = run.stdout.lines().find(|l| l.contains("Triptic"));
@@ -337,6 +328,20 @@ pub(crate) fn error_line(run: &Run) -> &str {
 }
 
 /// A configuration error: exit 2 and exactly one line on stderr.
+/// A fault rule: every task listing of the project answers 403.
+fn forbidden_tasks_of(project_gid: &str) -> FaultRule {
+    FaultRule {
+        route: "/tasks".into(),
+        query_contains: Some(format!("project={project_gid}")),
+        fault: FaultKind::Status {
+            code: 403,
+            message: "Forbidden".into(),
+        },
+        times: None,
+        probability: None,
+    }
+}
+
 fn assert_config_error(run: &Run, starts: &str) {
     assert_eq!(run.code, Some(2), "{}", run.both());
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);

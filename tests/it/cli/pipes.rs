@@ -4,10 +4,11 @@
 
 use std::process::Stdio;
 
-use fake_asana::faults::{FaultKind, FaultRule};
 use sqlx::PgPool;
 
-use super::{Run, aegis, database_url, error_line, fake, project_gid, sync_env};
+use super::{
+    Run, aegis, database_url, error_line, fake, forbidden_tasks_of, project_gid, sync_env,
+};
 use crate::helpers;
 
 /// Runs `aegis args…` with only `env` set and stdout a pipe whose read end
@@ -84,16 +85,7 @@ async fn a_closed_stdout_does_not_turn_a_partial_sync_into_a_success(pool: PgPoo
     let env = sync_env(&pool, &fake);
     let run = aegis(&env, &["sync", "--no-console", "--projects-only"]).await;
     assert_eq!(run.code, Some(0), "{}", run.both());
-    fake.add_fault(FaultRule {
-        route: "/tasks".into(),
-        query_contains: Some(format!("project={}", project_gid(&pool, "Triptic").await)),
-        fault: FaultKind::Status {
-            code: 403,
-            message: "Forbidden".into(),
-        },
-        times: None,
-        probability: None,
-    });
+    fake.add_fault(forbidden_tasks_of(&project_gid(&pool, "Triptic").await));
     let run = aegis_into_closed_pipe(&env, &["sync", "--no-console"]).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let error = error_line(&run);
