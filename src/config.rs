@@ -9,7 +9,10 @@ use std::{fmt, num::NonZeroU32, time::Duration};
 use reqwest::Url;
 use secrecy::SecretString;
 
-use crate::asana::{AsanaConfig, DEFAULT_BASE_URL, Gid};
+use crate::{
+    asana::{AsanaConfig, DEFAULT_BASE_URL, Gid},
+    store::Namespace,
+};
 
 /// Requests per minute when `ASANA_REQUESTS_PER_MINUTE` is unset (Asana's
 /// free tier).
@@ -37,6 +40,7 @@ pub struct ConfigError(pub String);
 #[derive(Clone)]
 pub struct DatabaseConfig {
     url: String,
+    namespace: Namespace,
 }
 
 impl DatabaseConfig {
@@ -47,7 +51,10 @@ impl DatabaseConfig {
     /// (or `postgresql://`) URL.
     pub fn new(url: Option<String>) -> Result<Self, ConfigError> {
         match url.filter(|u| !u.trim().is_empty()) {
-            Some(url) if is_postgres_url(&url) => Ok(Self { url }),
+            Some(url) if is_postgres_url(&url) => Ok(Self {
+                url,
+                namespace: Namespace::cli_default(),
+            }),
             Some(url) => Err(ConfigError(format!(
                 "DATABASE_URL must be a postgres:// URL, got {} (e.g. \
                  postgres://user:password@host/db)",
@@ -59,6 +66,17 @@ impl DatabaseConfig {
                     .to_owned(),
             )),
         }
+    }
+
+    /// The same database, for the aegis setup in `namespace`.
+    pub fn with_namespace(self, namespace: Namespace) -> Self {
+        Self { namespace, ..self }
+    }
+
+    /// The schema and queues of the aegis setup (default
+    /// [`Namespace::cli_default`]).
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
     }
 
     /// The URL to connect with (password included: never print it).

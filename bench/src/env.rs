@@ -81,7 +81,9 @@ impl Bench {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        aegis::store::migrate(&pool).await.context("migrations")?;
+        aegis::store::migrate(&pool, &aegis::store::Schema::public())
+            .await
+            .context("migrations")?;
         let url = db_url(&self.options, &name);
         Ok(Db { name, url, pool })
     }

@@ -32,14 +32,90 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Queue names: stable strings, never derived from Rust type paths.
+/// The default queue names: stable strings, never derived from Rust type
+/// paths. [`Queues`] chooses others.
 pub mod queue {
-    /// Where [`SyncPortfolio`](super::SyncPortfolio) jobs wait.
+    /// Where [`SyncPortfolio`](super::SyncPortfolio) jobs wait by default.
     pub const SYNC_PORTFOLIO: &str = "aegis.sync-portfolio";
-    /// Where [`SyncProjectTasks`](super::SyncProjectTasks) jobs wait.
+    /// Where [`SyncProjectTasks`](super::SyncProjectTasks) jobs wait by default.
     pub const SYNC_PROJECT_TASKS: &str = "aegis.sync-project-tasks";
-    /// Every aegis queue.
+    /// Every default aegis queue.
     pub const ALL: [&str; 2] = [SYNC_PORTFOLIO, SYNC_PROJECT_TASKS];
+}
+
+/// The two kinds of aegis job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// [`SyncPortfolio`].
+    SyncPortfolio,
+    /// [`SyncProjectTasks`].
+    SyncProjectTasks,
+}
+
+impl Kind {
+    /// Both kinds.
+    pub const ALL: [Kind; 2] = [Kind::SyncPortfolio, Kind::SyncProjectTasks];
+
+    /// The kind's name, the last part of its queue name (`sync-portfolio`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SyncPortfolio => "sync-portfolio",
+            Kind::SyncProjectTasks => "sync-project-tasks",
+        }
+    }
+}
+
+/// The queue names of one aegis setup, in apalis's `apalis.jobs` table
+/// (`job_type`). Two aegis setups share a database (and its `apalis`
+/// schema) when their queue names differ: [`Queues::prefixed`] gives each
+/// its own. The default is [`queue::SYNC_PORTFOLIO`] and
+/// [`queue::SYNC_PROJECT_TASKS`] (prefix `aegis`).
+///
+/// The `apalis` schema itself is not configurable: apalis-postgres 1.0
+/// names it in its compiled queries, so every worker reads `apalis.jobs`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Queues {
+    prefix: String,
+}
+
+impl Default for Queues {
+    fn default() -> Self {
+        Queues::prefixed("aegis")
+    }
+}
+
+impl Queues {
+    /// Queues named `{prefix}.sync-portfolio` and `{prefix}.sync-project-tasks`.
+    pub fn prefixed(prefix: impl Into<String>) -> Self {
+        Queues {
+            prefix: prefix.into(),
+        }
+    }
+
+    /// The prefix of both queue names.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The queue where jobs of `kind` wait.
+    pub fn name(&self, kind: Kind) -> String {
+        format!("{}.{}", self.prefix, kind.as_str())
+    }
+
+    /// Both queue names, portfolio first.
+    pub fn all(&self) -> Vec<String> {
+        Kind::ALL.iter().map(|k| self.name(*k)).collect()
+    }
+
+    /// The kind a name designates: a full queue name of these queues, or a
+    /// kind's name alone (`sync-portfolio`).
+    pub fn kind_of(&self, name: &str) -> Option<Kind> {
+        let name = name.trim();
+        Kind::ALL
+            .into_iter()
+            .find(|k| name == k.as_str() || name == self.name(*k))
+    }
 }
 
 /// How a project's tasks are synced.
@@ -116,8 +192,14 @@ pub struct SyncProjectTasks {
 
 /// A payload stored in an aegis queue.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// The queue it waits in.
+    /// The queue it waits in by default.
     const QUEUE: &'static str;
+    /// The queue it waits in for the setup of `queues`; by default
+    /// [`QUEUE`](Self::QUEUE) (aegis's jobs take theirs from `queues`).
+    fn queue_in(queues: &Queues) -> String {
+        let _ = queues;
+        Self::QUEUE.to_owned()
+    }
     /// Attempts before it is dead, unless the worker sets its own limit.
     const MAX_ATTEMPTS: i32;
     /// The key that makes enqueueing the same job twice a no-op.
@@ -126,6 +208,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 
 impl Job for SyncPortfolio {
     const QUEUE: &'static str = queue::SYNC_PORTFOLIO;
+    fn queue_in(queues: &Queues) -> String {
+        queues.name(Kind::SyncPortfolio)
+    }
     const MAX_ATTEMPTS: i32 = 5;
     fn idempotency_key(&self) -> String {
         format!("run:{}", self.run)
@@ -134,6 +219,9 @@ impl Job for SyncPortfolio {
 
 impl Job for SyncProjectTasks {
     const QUEUE: &'static str = queue::SYNC_PROJECT_TASKS;
+    fn queue_in(queues: &Queues) -> String {
+        queues.name(Kind::SyncProjectTasks)
+    }
     const MAX_ATTEMPTS: i32 = 8;
     fn idempotency_key(&self) -> String {
         format!("run:{}:project:{}", self.run, self.project)
@@ -160,13 +248,26 @@ pub enum Enqueued {
     AlreadyPresent,
 }
 
-/// Inserts `job` into its queue unless a job with the same idempotency key
-/// exists (then nothing happens and nothing fails). Runs on the caller's
-/// connection or transaction: the job becomes visible when it commits.
+/// Inserts `job` into its default queue unless a job with the same
+/// idempotency key exists (then nothing happens and nothing fails). Runs on
+/// the caller's connection or transaction: the job becomes visible when it
+/// commits.
 ///
 /// # Errors
 /// When the database refuses the insert.
 pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Enqueued, Error> {
+    enqueue_in(conn, &Queues::default(), job).await
+}
+
+/// [`enqueue`] into the queue of `queues` for the job's kind.
+///
+/// # Errors
+/// When the database refuses the insert.
+pub async fn enqueue_in<J: Job>(
+    conn: &mut PgConnection,
+    queues: &Queues,
+    job: &J,
+) -> Result<Enqueued, Error> {
     let payload = serde_json::to_vec(job)?;
     let id: Option<String> = sqlx::query_scalar(
         r#"
@@ -177,7 +278,7 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Enqueue
         returning id
         "#,
     )
-    .bind(J::QUEUE)
+    .bind(J::queue_in(queues))
     .bind(payload)
     .bind(J::MAX_ATTEMPTS)
     .bind(job.idempotency_key())
@@ -186,13 +287,25 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Enqueue
     Ok(id.map_or(Enqueued::AlreadyPresent, Enqueued::Inserted))
 }
 
-/// Inserts many jobs of one kind in one statement, skipping those whose
-/// idempotency key exists; returns how many were inserted. Runs on the
-/// caller's connection or transaction.
+/// Inserts many jobs of one kind into its default queue in one statement,
+/// skipping those whose idempotency key exists; returns how many were
+/// inserted. Runs on the caller's connection or transaction.
 ///
 /// # Errors
 /// When the database refuses the insert.
 pub async fn enqueue_many<J: Job>(conn: &mut PgConnection, jobs: &[J]) -> Result<u64, Error> {
+    enqueue_many_in(conn, &Queues::default(), jobs).await
+}
+
+/// [`enqueue_many`] into the queue of `queues` for the jobs' kind.
+///
+/// # Errors
+/// When the database refuses the insert.
+pub async fn enqueue_many_in<J: Job>(
+    conn: &mut PgConnection,
+    queues: &Queues,
+    jobs: &[J],
+) -> Result<u64, Error> {
     let mut payloads = Vec::with_capacity(jobs.len());
     let mut keys = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -208,7 +321,7 @@ pub async fn enqueue_many<J: Job>(conn: &mut PgConnection, jobs: &[J]) -> Result
         on conflict (job_type, idempotency_key) do nothing
         "#,
     )
-    .bind(J::QUEUE)
+    .bind(J::queue_in(queues))
     .bind(payloads)
     .bind(J::MAX_ATTEMPTS)
     .bind(keys)
@@ -240,6 +353,32 @@ mod tests {
         .unwrap();
         assert_eq!(old.scope, Scope::default());
         assert_eq!(old.mode, Mode::Incremental);
+    }
+
+    #[test]
+    fn queues_default_to_the_documented_names_and_take_a_prefix() {
+        let default = Queues::default();
+        assert_eq!(default.name(Kind::SyncPortfolio), queue::SYNC_PORTFOLIO);
+        assert_eq!(default.all(), queue::ALL.to_vec());
+        assert_eq!(
+            SyncProjectTasks::queue_in(&default),
+            SyncProjectTasks::QUEUE
+        );
+        assert_eq!(
+            SyncPortfolio::queue_in(&Queues::prefixed("b")),
+            "b.sync-portfolio"
+        );
+        let billing = Queues::prefixed("billing");
+        assert_eq!(
+            billing.name(Kind::SyncProjectTasks),
+            "billing.sync-project-tasks"
+        );
+        assert_eq!(billing.kind_of("sync-portfolio"), Some(Kind::SyncPortfolio));
+        assert_eq!(
+            billing.kind_of("billing.sync-project-tasks"),
+            Some(Kind::SyncProjectTasks)
+        );
+        assert_eq!(billing.kind_of(queue::SYNC_PORTFOLIO), None);
     }
 
     #[test]

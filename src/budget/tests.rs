@@ -15,7 +15,9 @@ fn rpm(n: u32) -> NonZeroU32 {
 }
 
 async fn migrated(pool: &PgPool) {
-    crate::store::migrate(pool).await.unwrap();
+    crate::store::migrate(pool, &crate::store::Schema::public())
+        .await
+        .unwrap();
 }
 
 fn micros(d: chrono::TimeDelta) -> i64 {

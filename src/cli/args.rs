@@ -43,6 +43,22 @@ pub struct Args {
     )]
     pub database_url: Option<String>,
 
+    /// The schema of aegis's tables (`public` keeps the seed's documented
+    /// queries working verbatim). Two aegis setups in one database need two
+    /// schemas and two queue prefixes.
+    #[arg(long, env = "AEGIS_SCHEMA", global = true, default_value = "public")]
+    pub schema: String,
+
+    /// The prefix of aegis's queue names in apalis's job table
+    /// (`PREFIX.sync-portfolio`, `PREFIX.sync-project-tasks`).
+    #[arg(
+        long,
+        env = "AEGIS_QUEUE_PREFIX",
+        global = true,
+        default_value = "aegis"
+    )]
+    pub queue_prefix: String,
+
     /// How log lines on stderr are written (`RUST_LOG` chooses which).
     #[arg(long, value_enum, global = true, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,

@@ -51,7 +51,7 @@ async fn enqueue_sync(database: &DatabaseConfig, args: &EnqueueSyncArgs) -> anyh
         .begin()
         .await
         .context("starting a transaction failed")?;
-    let run = sync::jobs::enqueue_sync(&mut tx, &job)
+    let run = sync::jobs::enqueue_sync(&mut tx, database.namespace(), &job)
         .await
         .context("enqueueing the sync failed")?;
     tx.commit().await.context("committing the enqueue failed")?;

@@ -11,7 +11,7 @@ use crate::{config::DatabaseConfig, store};
 pub(super) async fn run(database: &DatabaseConfig) -> anyhow::Result<()> {
     let pool = connect(database).await?;
     let before = applied(&pool).await?;
-    store::migrate(&pool)
+    store::migrate(&pool, &database.namespace().schema)
         .await
         .context("migrating the database failed (check that the role may create tables)")?;
     let after = applied(&pool).await?;

@@ -36,6 +36,7 @@ use crate::{
     asana::{AsanaClient, AsanaConfig},
     budget,
     config::{AsanaSettings, ConfigError, DATABASE_CONNECT_TIMEOUT, DatabaseConfig},
+    store::{Namespace, Schema},
     sync::SyncContext,
 };
 
@@ -45,7 +46,11 @@ use crate::{
 /// # Errors
 /// Whatever stopped the command; see [`exit_code`] for how it maps.
 pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
-    let database = DatabaseConfig::new(args.database_url)?;
+    let namespace = Namespace {
+        schema: Schema::new(&args.schema).map_err(|e| ConfigError(format!("AEGIS_SCHEMA: {e}")))?,
+        queues: aegis_jobs::Queues::prefixed(args.queue_prefix),
+    };
+    let database = DatabaseConfig::new(args.database_url)?.with_namespace(namespace);
     let result = match args.command {
         Command::Migrate => return migrate::run(&database).await,
         Command::Sync(sync) => sync::run(&database, &sync, progress).await,
@@ -90,6 +95,7 @@ pub async fn connect_sized(
         .url()
         .parse()
         .map_err(|e: sqlx::Error| unreachable(e.to_string()))?;
+    let options = database.namespace().connect_options(options);
     match tokio::time::timeout(
         DATABASE_CONNECT_TIMEOUT,
         PgConnection::connect_with(&options),
@@ -130,6 +136,7 @@ pub async fn sync_context(
     let asana = AsanaClient::new(client).map_err(|e| ConfigError(e.to_string()))?;
     Ok(SyncContext {
         pool,
+        namespace: database.namespace().clone(),
         asana,
         portfolio: settings.portfolio.clone(),
         aegis_user: settings.aegis_user.clone(),

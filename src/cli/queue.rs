@@ -3,6 +3,7 @@
 //! [`queue_admin`](super::queue_admin). Every queue command needs only
 //! `DATABASE_URL`.
 
+use aegis_jobs::Queues;
 use anyhow::Context as _;
 use sqlx::PgPool;
 
@@ -21,12 +22,13 @@ use crate::{
 /// Runs a `queue` subcommand.
 pub(super) async fn run(database: &DatabaseConfig, args: &QueueArgs) -> anyhow::Result<()> {
     let pool = connect(database).await?;
+    let queues = &database.namespace().queues;
     match &args.command {
-        QueueCommand::Stats(flag) => stats(&pool, flag.json).await,
-        QueueCommand::List(list_args) => list(&pool, list_args).await,
-        QueueCommand::Show(show_args) => show(&pool, show_args).await,
-        QueueCommand::Retry(retry_args) => queue_admin::retry(&pool, retry_args).await,
-        QueueCommand::Purge(purge_args) => queue_admin::purge(&pool, purge_args).await,
+        QueueCommand::Stats(flag) => stats(&pool, queues, flag.json).await,
+        QueueCommand::List(list_args) => list(&pool, queues, list_args).await,
+        QueueCommand::Show(show_args) => show(&pool, queues, show_args).await,
+        QueueCommand::Retry(retry_args) => queue_admin::retry(&pool, queues, retry_args).await,
+        QueueCommand::Purge(purge_args) => queue_admin::purge(&pool, queues, purge_args).await,
     }
 }
 
@@ -35,8 +37,8 @@ pub(super) fn short_kind(kind: &str) -> &str {
     kind.strip_prefix("aegis.").unwrap_or(kind)
 }
 
-async fn stats(pool: &PgPool, json: bool) -> anyhow::Result<()> {
-    let stats = queue::stats(pool).await.map_err(queue_error)?;
+async fn stats(pool: &PgPool, queues: &Queues, json: bool) -> anyhow::Result<()> {
+    let stats = queue::stats(pool, queues).await.map_err(queue_error)?;
     if json {
         return output::print_json(&stats);
     }
@@ -68,8 +70,8 @@ fn stats_table(stats: &[QueueStats]) -> comfy_table::Table {
     table
 }
 
-async fn list(pool: &PgPool, args: &QueueListArgs) -> anyhow::Result<()> {
-    let jobs = queue::list(pool, args.state, args.kind.as_deref(), args.limit)
+async fn list(pool: &PgPool, queues: &Queues, args: &QueueListArgs) -> anyhow::Result<()> {
+    let jobs = queue::list(pool, queues, args.state, args.kind.as_deref(), args.limit)
         .await
         .map_err(queue_error)?;
     if args.json {
@@ -144,8 +146,11 @@ fn clip(text: &str) -> String {
     }
 }
 
-async fn show(pool: &PgPool, args: &QueueShowArgs) -> anyhow::Result<()> {
-    let Some(job) = queue::show(pool, &args.id).await.map_err(queue_error)? else {
+async fn show(pool: &PgPool, queues: &Queues, args: &QueueShowArgs) -> anyhow::Result<()> {
+    let Some(job) = queue::show(pool, queues, &args.id)
+        .await
+        .map_err(queue_error)?
+    else {
         // Bad usage, as `aegis runs ID` of an unknown run: the id names nothing.
         return Err(ConfigError(format!(
             "no aegis job {} (`aegis queue list` shows the ids)",

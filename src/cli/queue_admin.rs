@@ -5,6 +5,7 @@
 //! dead is bad usage (exit 2) with the reason; `retry --all-dead` with
 //! nothing dead has done all it was asked: exit 0, saying so.
 
+use aegis_jobs::Queues;
 use anyhow::Context as _;
 use sqlx::PgPool;
 
@@ -17,7 +18,11 @@ use super::{
 use crate::queue::{self, Revive};
 
 /// Retries one dead job or every dead job (of a kind).
-pub(super) async fn retry(pool: &PgPool, args: &QueueRetryArgs) -> anyhow::Result<()> {
+pub(super) async fn retry(
+    pool: &PgPool,
+    queues: &Queues,
+    args: &QueueRetryArgs,
+) -> anyhow::Result<()> {
     let target = match &args.id {
         Some(id) => Revive::Job(id),
         None => Revive::AllDead {
@@ -28,7 +33,7 @@ pub(super) async fn retry(pool: &PgPool, args: &QueueRetryArgs) -> anyhow::Resul
         .acquire()
         .await
         .context("connecting to the database failed")?;
-    let revived = queue::revive(&mut conn, target)
+    let revived = queue::revive(&mut conn, queues, target)
         .await
         .map_err(queue_error)?;
     if args.json {
@@ -51,8 +56,12 @@ pub(super) async fn retry(pool: &PgPool, args: &QueueRetryArgs) -> anyhow::Resul
 }
 
 /// Deletes old done jobs and stale worker rows.
-pub(super) async fn purge(pool: &PgPool, args: &QueuePurgeArgs) -> anyhow::Result<()> {
-    let report = queue::purge_done_older_than(pool, args.done_older_than)
+pub(super) async fn purge(
+    pool: &PgPool,
+    queues: &Queues,
+    args: &QueuePurgeArgs,
+) -> anyhow::Result<()> {
+    let report = queue::purge_done_older_than(pool, queues, args.done_older_than)
         .await
         .map_err(queue_error)?;
     if args.json {

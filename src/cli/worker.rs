@@ -27,12 +27,10 @@ use crate::{
 /// Runs the workers and maps how they ended to the exit code.
 pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow::Result<()> {
     let settings = AsanaSettings::from_env()?;
-    // Each running project job, the portfolio worker, both fetchers and the
-    // keep-alive can each hold a connection at once.
-    let connections = u32::from(args.concurrency) + 6;
+    let config = worker_config(args);
+    let connections = worker::connections_needed(&config);
     let client = settings.worker_client_config();
     let ctx = sync_context(database, &settings, client, connections).await?;
-    let config = worker_config(args);
     log_start(&config, args, &settings);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
     let end = end.context("the worker failed")?;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 use sqlx::PgExecutor;
 
-use super::{ALL, JobState, Result, kinds};
+use aegis_jobs::Queues;
+
+use super::{JobState, Result, kinds};
 
 /// What [`retry`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,7 +30,11 @@ pub(super) enum RetryOutcome {
 ///
 /// # Errors
 /// When the query fails.
-pub(super) async fn retry(db: impl PgExecutor<'_>, id: &str) -> Result<RetryOutcome> {
+pub(super) async fn retry(
+    db: impl PgExecutor<'_>,
+    queues: &Queues,
+    id: &str,
+) -> Result<RetryOutcome> {
     let row: Option<RetryRow> = sqlx::query_as(concat!(
         "with target as (select j.id, ",
         state_j!(),
@@ -37,7 +43,7 @@ pub(super) async fn retry(db: impl PgExecutor<'_>, id: &str) -> Result<RetryOutc
         requeue_dead!("and j.id in (select id from target)"),
         ") select t.state, exists (select 1 from requeued) as retried from target t"
     ))
-    .bind(&ALL[..])
+    .bind(queues.all())
     .bind(id.trim())
     .fetch_optional(db)
     .await?;
@@ -64,10 +70,11 @@ struct RetryRow {
 /// [`UnknownKind`](super::Error::UnknownKind) for a kind that is not aegis's; when the query fails.
 pub(super) async fn retry_all_dead(
     db: impl PgExecutor<'_>,
+    queues: &Queues,
     kind: Option<&str>,
 ) -> Result<Vec<String>> {
     let mut ids: Vec<String> = sqlx::query_scalar(requeue_dead!(""))
-        .bind(kinds(kind)?)
+        .bind(kinds(queues, kind)?)
         .fetch_all(db)
         .await?;
     ids.sort_unstable();
@@ -90,7 +97,11 @@ pub struct PurgeReport {
 ///
 /// # Errors
 /// When the query fails.
-pub async fn purge_done_older_than(db: impl PgExecutor<'_>, age: Duration) -> Result<PurgeReport> {
+pub async fn purge_done_older_than(
+    db: impl PgExecutor<'_>,
+    queues: &Queues,
+    age: Duration,
+) -> Result<PurgeReport> {
     let (jobs, workers): (i64, i64) = sqlx::query_as(concat!(
         "with cutoff as (select now() - make_interval(secs => $2) as at), ",
         "purged as (delete from apalis.jobs j using cutoff ",
@@ -103,7 +114,7 @@ pub async fn purge_done_older_than(db: impl PgExecutor<'_>, age: Duration) -> Re
         "returning w.id) ",
         "select (select count(*) from purged), (select count(*) from stale)"
     ))
-    .bind(&ALL[..])
+    .bind(queues.all())
     .bind(age.as_secs_f64())
     .fetch_one(db)
     .await?;

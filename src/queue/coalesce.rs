@@ -2,7 +2,7 @@
 //! queued (not yet started) instead of adding another, so at most one sync
 //! of a project is queued.
 
-use aegis_jobs::{Mode, queue::SYNC_PROJECT_TASKS};
+use aegis_jobs::{Kind, Mode, Queues};
 use sqlx::PgConnection;
 
 /// The not-yet-started project job of `project_gid`, which a new request
@@ -15,6 +15,7 @@ use sqlx::PgConnection;
 /// The database's.
 pub async fn join_queued_job(
     conn: &mut PgConnection,
+    queues: &Queues,
     project_gid: &str,
     mode: Mode,
 ) -> Result<Option<String>, sqlx::Error> {
@@ -35,7 +36,7 @@ pub async fn join_queued_job(
         returning j.id
         "#,
     )
-    .bind(SYNC_PROJECT_TASKS)
+    .bind(queues.name(Kind::SyncProjectTasks))
     .bind(project_gid)
     .bind(mode.as_str())
     .fetch_optional(conn)

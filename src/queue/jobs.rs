@@ -6,7 +6,9 @@ use serde::Serialize;
 use sqlx::{PgExecutor, types::Json};
 use uuid::Uuid;
 
-use super::{ALL, JobState, Result, kinds};
+use aegis_jobs::Queues;
+
+use super::{JobState, Result, kinds};
 
 /// What a job's payload says it is about (empty when it cannot be read).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -175,6 +177,7 @@ impl JobRow {
 /// [`UnknownKind`](super::Error::UnknownKind) for a kind that is not aegis's; when the query fails.
 pub async fn list(
     db: impl PgExecutor<'_>,
+    queues: &Queues,
     state: Option<JobState>,
     kind: Option<&str>,
     limit: i64,
@@ -182,7 +185,7 @@ pub async fn list(
     let rows: Vec<JobRow> = sqlx::query_as(select_jobs!(
         "where ($2::text is null or s.state = $2) order by s.id desc limit $3"
     ))
-    .bind(kinds(kind)?)
+    .bind(kinds(queues, kind)?)
     .bind(state.map(JobState::as_str))
     .bind(limit.max(0))
     .fetch_all(db)
@@ -194,9 +197,9 @@ pub async fn list(
 ///
 /// # Errors
 /// When the query fails.
-pub async fn show(db: impl PgExecutor<'_>, id: &str) -> Result<Option<JobDetail>> {
+pub async fn show(db: impl PgExecutor<'_>, queues: &Queues, id: &str) -> Result<Option<JobDetail>> {
     let row: Option<JobRow> = sqlx::query_as(select_jobs!("where s.id = $2"))
-        .bind(&ALL[..])
+        .bind(queues.all())
         .bind(id.trim())
         .fetch_optional(db)
         .await?;

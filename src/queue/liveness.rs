@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use super::ALL;
+use aegis_jobs::Queues;
 
 /// Whether any aegis job can still run: pending (now or later), fetched,
 /// running (including a dead worker's, until it is rescued), or failed with
@@ -13,14 +13,17 @@ use super::ALL;
 ///
 /// # Errors
 /// The database's.
-pub async fn has_runnable_jobs(db: impl PgExecutor<'_>) -> Result<bool, sqlx::Error> {
+pub async fn has_runnable_jobs(
+    db: impl PgExecutor<'_>,
+    queues: &Queues,
+) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(concat!(
         "select exists (select 1 from apalis.jobs j where j.job_type = any($1) ",
         "and j.status <> 'Done' and not ",
         dead_j!(),
         ")"
     ))
-    .bind(&ALL[..])
+    .bind(queues.all())
     .fetch_one(db)
     .await
 }
@@ -40,6 +43,7 @@ pub struct DrainReport {
 /// The database's.
 pub async fn drain_report(
     db: impl PgExecutor<'_>,
+    queues: &Queues,
     since: DateTime<Utc>,
 ) -> Result<DrainReport, sqlx::Error> {
     sqlx::query_as(concat!(
@@ -48,7 +52,7 @@ pub async fn drain_report(
         dead_j!(),
         ") as dead from apalis.jobs j where j.job_type = any($1) and j.done_at >= $2"
     ))
-    .bind(&ALL[..])
+    .bind(queues.all())
     .bind(since)
     .fetch_one(db)
     .await

@@ -10,10 +10,11 @@
 //! `Serialize` for `--json`. (`aegis-jobs` keeps its documented enqueue
 //! INSERT.)
 //!
-//! Only aegis's queues ([`aegis_jobs::queue::ALL`]) are read or changed, so
-//! aegis can share the `apalis` schema with a host application's own queues.
-//! A job's *kind* is its queue name; [`kind`] also accepts it without the
-//! `aegis.` prefix (`sync-project-tasks`).
+//! Only the queues of one aegis setup (an [`aegis_jobs::Queues`], passed to
+//! every function) are read or changed, so aegis shares the `apalis` schema
+//! with a host application's own queues and with other aegis setups. A job's
+//! *kind* is its queue name; [`kind`] also accepts it without the prefix
+//! (`sync-project-tasks`).
 //!
 //! # Job states
 //!
@@ -32,7 +33,7 @@
 //!
 //! A pending job's age is `now() - run_at`: how long it has been runnable.
 
-use aegis_jobs::queue::ALL;
+use aegis_jobs::{Kind, Queues};
 
 // The SQL fragments come first: `macro_rules!` are visible only below them.
 /// SQL: true when the `apalis.jobs` row aliased `j` is dead.
@@ -152,23 +153,23 @@ impl From<sqlx::Error> for Error {
 /// The queue module's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The queue name of a job kind: a full queue name (`aegis.sync-portfolio`)
-/// or the same without its `aegis.` prefix.
+/// The queue name of a job kind in `queues`: a full queue name
+/// (`aegis.sync-portfolio`) or the kind alone (`sync-portfolio`).
 ///
 /// # Errors
-/// [`Error::UnknownKind`] when it names none of aegis's queues.
-pub fn kind(name: &str) -> Result<&'static str> {
-    let name = name.trim();
-    ALL.into_iter()
-        .find(|q| *q == name || q.strip_prefix("aegis.") == Some(name))
-        .ok_or_else(|| Error::UnknownKind(name.to_owned()))
+/// [`Error::UnknownKind`] when it names none of these queues.
+pub fn kind(queues: &Queues, name: &str) -> Result<String> {
+    queues
+        .kind_of(name)
+        .map(|k: Kind| queues.name(k))
+        .ok_or_else(|| Error::UnknownKind(name.trim().to_owned()))
 }
 
-/// The queues a filter covers: one kind, or all of aegis's.
-fn kinds(filter: Option<&str>) -> Result<Vec<&'static str>> {
+/// The queues a filter covers: one kind, or both.
+fn kinds(queues: &Queues, filter: Option<&str>) -> Result<Vec<String>> {
     match filter {
-        Some(name) => Ok(vec![kind(name)?]),
-        None => Ok(ALL.to_vec()),
+        Some(name) => Ok(vec![kind(queues, name)?]),
+        None => Ok(queues.all()),
     }
 }
 
@@ -179,8 +180,18 @@ mod tests {
     #[test]
     fn kinds_accept_queue_names_with_or_without_prefix() {
         use aegis_jobs::queue::{SYNC_PORTFOLIO, SYNC_PROJECT_TASKS};
-        assert_eq!(kind("sync-portfolio").unwrap(), SYNC_PORTFOLIO);
-        assert_eq!(kind(SYNC_PROJECT_TASKS).unwrap(), SYNC_PROJECT_TASKS);
-        assert!(matches!(kind("other"), Err(Error::UnknownKind(k)) if k == "other"));
+        let queues = Queues::default();
+        assert_eq!(kind(&queues, "sync-portfolio").unwrap(), SYNC_PORTFOLIO);
+        assert_eq!(
+            kind(&queues, SYNC_PROJECT_TASKS).unwrap(),
+            SYNC_PROJECT_TASKS
+        );
+        assert!(matches!(kind(&queues, "other"), Err(Error::UnknownKind(k)) if k == "other"));
+        let other = Queues::prefixed("billing");
+        assert_eq!(
+            kind(&other, "sync-portfolio").unwrap(),
+            "billing.sync-portfolio"
+        );
+        assert!(kind(&other, SYNC_PORTFOLIO).is_err());
     }
 }

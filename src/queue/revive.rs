@@ -3,7 +3,7 @@
 //! its run is reopened (which would leave the run open after its last
 //! child). The CLI's `aegis queue retry` and a host call the same function.
 
-use aegis_jobs::queue::SYNC_PORTFOLIO;
+use aegis_jobs::{Kind, Queues};
 use serde::Serialize;
 use sqlx::{Acquire, PgConnection};
 use uuid::Uuid;
@@ -39,10 +39,14 @@ pub struct Revived {
 /// # Errors
 /// [`Error::NotDead`] or [`Error::NoSuchJob`] for a [`Revive::Job`] that is
 /// not a dead aegis job; [`Error::UnknownKind`]; the database's.
-pub async fn revive(conn: &mut PgConnection, target: Revive<'_>) -> Result<Revived> {
+pub async fn revive(
+    conn: &mut PgConnection,
+    queues: &Queues,
+    target: Revive<'_>,
+) -> Result<Revived> {
     let mut tx = conn.begin().await?;
     let retried = match target {
-        Revive::Job(id) => match retry(&mut *tx, id).await? {
+        Revive::Job(id) => match retry(&mut *tx, queues, id).await? {
             RetryOutcome::Retried => vec![id.trim().to_owned()],
             RetryOutcome::NotDead(state) => {
                 return Err(Error::NotDead {
@@ -52,9 +56,9 @@ pub async fn revive(conn: &mut PgConnection, target: Revive<'_>) -> Result<Reviv
             }
             RetryOutcome::NotFound => return Err(Error::NoSuchJob(id.trim().to_owned())),
         },
-        Revive::AllDead { kind } => retry_all_dead(&mut *tx, kind).await?,
+        Revive::AllDead { kind } => retry_all_dead(&mut *tx, queues, kind).await?,
     };
-    let parents = portfolio_runs(&mut tx, &retried).await?;
+    let parents = portfolio_runs(&mut tx, queues, &retried).await?;
     let runs_reopened = runs::reopen(&mut *tx, &retried, &parents).await?;
     tx.commit().await?;
     Ok(Revived {
@@ -65,7 +69,11 @@ pub async fn revive(conn: &mut PgConnection, target: Revive<'_>) -> Result<Reviv
 
 /// The runs of the portfolio jobs among `ids`, from their payloads (a
 /// payload without a readable run id has no run to reopen).
-async fn portfolio_runs(conn: &mut PgConnection, ids: &[String]) -> Result<Vec<Uuid>> {
+async fn portfolio_runs(
+    conn: &mut PgConnection,
+    queues: &Queues,
+    ids: &[String],
+) -> Result<Vec<Uuid>> {
     #[derive(serde::Deserialize)]
     struct RunOf {
         run: Uuid,
@@ -73,7 +81,7 @@ async fn portfolio_runs(conn: &mut PgConnection, ids: &[String]) -> Result<Vec<U
     let payloads: Vec<Vec<u8>> =
         sqlx::query_scalar("select job from apalis.jobs where id = any($1) and job_type = $2")
             .bind(ids)
-            .bind(SYNC_PORTFOLIO)
+            .bind(queues.name(Kind::SyncPortfolio))
             .fetch_all(conn)
             .await?;
     Ok(payloads

@@ -3,7 +3,9 @@
 use serde::Serialize;
 use sqlx::PgExecutor;
 
-use super::{ALL, Result};
+use aegis_jobs::Queues;
+
+use super::Result;
 
 /// Job counts of one kind (queue), by state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -31,7 +33,7 @@ pub struct QueueStats {
 ///
 /// # Errors
 /// When the query fails.
-pub async fn stats(db: impl PgExecutor<'_>) -> Result<Vec<QueueStats>> {
+pub async fn stats(db: impl PgExecutor<'_>, queues: &Queues) -> Result<Vec<QueueStats>> {
     let rows = sqlx::query_as(concat!(
         "select q.kind, ",
         "count(*) filter (where s.state = 'pending') as pending, ",
@@ -48,7 +50,7 @@ pub async fn stats(db: impl PgExecutor<'_>) -> Result<Vec<QueueStats>> {
         " as state from apalis.jobs j where j.job_type = any($1)",
         ") s on s.job_type = q.kind group by q.kind, q.ord order by q.ord"
     ))
-    .bind(&ALL[..])
+    .bind(queues.all())
     .fetch_all(db)
     .await?;
     Ok(rows)

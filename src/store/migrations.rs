@@ -18,10 +18,11 @@
 
 use sqlx::{Connection, PgConnection, PgPool, migrate::Migrator};
 
-use super::{Error, Result};
+use super::{Error, Result, namespace::Schema};
 use crate::queue;
 
-/// aegis's own migrations, recorded in `aegis_migrations`.
+/// aegis's own migrations, recorded in `aegis_migrations` of the schema its
+/// connection's `search_path` names (see [`super::namespace`]).
 pub fn migrator() -> Migrator {
     let mut migrator = sqlx::migrate!();
     migrator.dangerous_set_table_name("aegis_migrations");
@@ -29,22 +30,27 @@ pub fn migrator() -> Migrator {
 }
 
 /// Creates or updates every table aegis needs: apalis's queue storage, then
-/// aegis's own. Idempotent.
+/// aegis's own in `schema` (created if missing). `pool` is aegis's own
+/// (its `search_path` is `schema`: [`super::Namespace::connect_options`]).
+/// Idempotent.
 ///
 /// # Errors
 /// When the database refuses a migration (e.g. the role may not create tables).
-pub async fn migrate(pool: &PgPool) -> Result<()> {
+pub async fn migrate(pool: &PgPool, schema: &Schema) -> Result<()> {
     let mut conn = pool.acquire().await?.detach();
-    let result = migrate_on(&mut conn).await;
+    let result = migrate_on(&mut conn, schema).await;
     let _ = conn.close().await;
     result
 }
 
-async fn migrate_on(conn: &mut PgConnection) -> Result<()> {
+async fn migrate_on(conn: &mut PgConnection, schema: &Schema) -> Result<()> {
     queue::schema::migrate(&mut *conn)
         .await
         .map_err(|e| Error::QueueSetup(e.to_string()))?;
-    let migrator = migrator();
+    let mut migrator = migrator();
+    if schema.as_str() != super::namespace::CLI_SCHEMA {
+        migrator.create_schema(schema.as_str().to_owned());
+    }
     relocate_history(conn, &migrator).await?;
     migrator.run(&mut *conn).await?;
     Ok(())

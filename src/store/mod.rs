@@ -7,12 +7,14 @@
 
 pub mod locks;
 mod migrations;
+pub mod namespace;
 pub mod projects;
 pub mod state;
 pub mod status;
 pub mod tasks;
 
 pub use migrations::{applied_migrations, check_migrated, migrate, migrator};
+pub use namespace::{Namespace, Schema};
 
 use sha2::{Digest, Sha256};
 

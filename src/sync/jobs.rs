@@ -9,7 +9,7 @@
 //! [`crate::runs`], exactly as inline runs are.
 
 use aegis_jobs::{Enqueued, Scope, SyncPortfolio, SyncProjectTasks};
-use sqlx::PgConnection;
+use sqlx::{Acquire, PgConnection};
 use tracing::{info, instrument};
 use uuid::Uuid;
 
@@ -26,13 +26,20 @@ use crate::{
     store::{self, projects::ProjectState},
 };
 
-/// Records a queued run and enqueues its `SyncPortfolio` job, in one
-/// transaction. Returns the run id.
+/// Records a queued run and enqueues its `SyncPortfolio` job into the
+/// queues of `namespace`, atomically (in a savepoint of the caller's
+/// transaction, or a transaction of its own). Returns the run id, which
+/// [`runs::get`] knows at once (`queued`). `conn` may be a host's connection:
+/// the run is written in `namespace.schema`, whatever its `search_path`.
 ///
 /// # Errors
 /// The database's.
-pub async fn enqueue_sync(conn: &mut PgConnection, job: &SyncPortfolio) -> Result<Uuid> {
-    enqueue_sync_once(conn, job).await?;
+pub async fn enqueue_sync(
+    conn: &mut PgConnection,
+    namespace: &store::Namespace,
+    job: &SyncPortfolio,
+) -> Result<Uuid> {
+    enqueue_sync_once(conn, namespace, job).await?;
     Ok(job.run)
 }
 
@@ -41,9 +48,19 @@ pub async fn enqueue_sync(conn: &mut PgConnection, job: &SyncPortfolio) -> Resul
 ///
 /// # Errors
 /// The database's.
-pub async fn enqueue_sync_once(conn: &mut PgConnection, job: &SyncPortfolio) -> Result<bool> {
-    let created = open_queued(&mut *conn, job.run, job.mode, &job.scope, &job.portfolio).await?;
-    let enqueued = aegis_jobs::enqueue(conn, job).await.map_err(queue_error)?;
+pub async fn enqueue_sync_once(
+    conn: &mut PgConnection,
+    namespace: &store::Namespace,
+    job: &SyncPortfolio,
+) -> Result<bool> {
+    let mut tx = conn.begin().await?;
+    let previous = namespace.enter(&mut tx).await?;
+    let created = open_queued(&mut *tx, job.run, job.mode, &job.scope, &job.portfolio).await?;
+    let enqueued = aegis_jobs::enqueue_in(&mut tx, &namespace.queues, job)
+        .await
+        .map_err(queue_error)?;
+    namespace.leave(&mut tx, &previous).await?;
+    tx.commit().await?;
     Ok(created && enqueued != Enqueued::AlreadyPresent)
 }
 
@@ -119,9 +136,16 @@ async fn fan_out(
         if runs::has_child(&mut *tx, job.run, &project.asana_gid).await? {
             continue;
         }
-        let job_id = match queue::join_queued_job(&mut tx, &project.asana_gid, job.mode).await? {
+        let job_id = match queue::join_queued_job(
+            &mut tx,
+            &ctx.namespace.queues,
+            &project.asana_gid,
+            job.mode,
+        )
+        .await?
+        {
             Some(existing) => existing,
-            None => match enqueue_child(&mut tx, job, project).await? {
+            None => match enqueue_child(&mut tx, &ctx.namespace.queues, job, project).await? {
                 Some(id) => {
                     enqueued += 1;
                     id
@@ -142,6 +166,7 @@ async fn fan_out(
 
 async fn enqueue_child(
     conn: &mut PgConnection,
+    queues: &aegis_jobs::Queues,
     job: &SyncPortfolio,
     project: &ProjectState,
 ) -> Result<Option<String>> {
@@ -150,7 +175,7 @@ async fn enqueue_child(
         project: project.asana_gid.clone(),
         mode: job.mode,
     };
-    match aegis_jobs::enqueue(conn, &child)
+    match aegis_jobs::enqueue_in(conn, queues, &child)
         .await
         .map_err(queue_error)?
     {

@@ -33,8 +33,11 @@ pub use selection::{check as check_projects, select, unknown_projects};
 /// What a sync needs, passed in (no globals).
 #[derive(Debug, Clone)]
 pub struct SyncContext {
-    /// The database.
+    /// The database: aegis's own pool, whose `search_path` is
+    /// `namespace.schema` ([`store::Namespace::connect_options`]).
     pub pool: PgPool,
+    /// Where this setup's tables and queues are.
+    pub namespace: store::Namespace,
     /// The Asana client (shared budget).
     pub asana: AsanaClient,
     /// The portfolio whose projects are synced.

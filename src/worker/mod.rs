@@ -4,7 +4,7 @@
 //! `aegis worker` process with graceful shutdown and drain.
 //!
 //! The storage configuration closes apalis 1.0's gaps explicitly: queue names
-//! are aegis's constants (never Rust type paths); pubsub plus a short poll
+//! are the setup's [`aegis_jobs::Queues`] (never Rust type paths); pubsub plus a short poll
 //! interval (idle pickup in milliseconds, scheduled retries found within the
 //! interval); `batch_size` = concurrency (no hoarding); a heartbeat so that a
 //! dead worker's jobs are rescued within 30 s by default; worker names unique
@@ -12,14 +12,16 @@
 
 mod guard;
 mod handlers;
+mod helpers;
 mod keepalive;
 mod process;
 pub mod schedule;
+mod sizing;
 
 use std::time::Duration;
 
-use aegis_jobs::{SyncPortfolio, SyncProjectTasks, queue};
-use apalis::prelude::BackendExt;
+use aegis_jobs::{Kind, SyncPortfolio, SyncProjectTasks};
+use apalis::prelude::{BackendExt, Event, EventListenerExt};
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerBuilderExt};
 use apalis_postgres::{Config, PostgresStorage};
 
@@ -28,6 +30,10 @@ pub use guard::{Failure, RetryPolicy};
 pub use handlers::{sync_portfolio, sync_project_tasks};
 pub use keepalive::spawn_keepalive;
 pub use process::{Error, ProcessEnd, run_process};
+pub use sizing::{RegisterError, connections_needed};
+
+use helpers::Helpers;
+use sizing::check_pool;
 
 use crate::sync::SyncContext;
 
@@ -98,61 +104,90 @@ pub fn storage_config(queue: &str, batch: usize, config: &WorkerConfig) -> Confi
         .missed_heartbeats(config.missed_heartbeats)
 }
 
-/// Registers aegis's two workers (portfolio and project queues) into a
-/// host's `Monitor`. Spawn [`spawn_keepalive`] beside it: apalis 1.0 does not
-/// heartbeat a worker whose slots are all busy, and another process would
-/// otherwise re-run its jobs while they still run.
+/// Registers aegis's two workers (portfolio and project queues of
+/// `ctx.namespace`) into a host's `Monitor`, with their helpers (the
+/// keep-alive beat and `config.schedules`), which start with the first
+/// worker and stop when the Monitor is dropped. Nothing else of the Monitor
+/// changes: its restart policy stays the host's (combine it with
+/// [`WorkerConfig::restart_policy`], or aegis's workers are not restarted
+/// after a database error).
+///
+/// # Errors
+/// [`RegisterError::PoolTooSmall`] when `ctx.pool` may open fewer
+/// connections than [`connections_needed`] (a starved pool stalls every
+/// job; the figure is in the message).
 ///
 /// # Example
 /// ```no_run
 /// # async fn demo(ctx: aegis::sync::SyncContext) -> Result<(), Box<dyn std::error::Error>> {
 /// use apalis::prelude::Monitor;
-/// use aegis::worker::{WorkerConfig, register, spawn_keepalive};
+/// use aegis::worker::{WorkerConfig, register};
 ///
 /// let config = WorkerConfig::default();
-/// let alive = spawn_keepalive(ctx.pool.clone(), config.name.clone(), config.heartbeat);
-/// let monitor = register(Monitor::new(), ctx, config);
-/// // ... register the host's own workers too ...
-/// monitor.run().await?;
-/// alive.abort();
+/// let restart = config.restart_policy();
+/// let monitor = register(Monitor::new(), ctx, config)?
+///     // ... the host's own workers, and its own policy for them ...
+///     .should_restart(move |w, e| restart(w, e).unwrap_or(false));
+/// monitor.run_with_signal(tokio::signal::ctrl_c()).await?;
 /// # Ok(())
 /// # }
 /// ```
-pub fn register(monitor: Monitor, ctx: SyncContext, config: WorkerConfig) -> Monitor {
+pub fn register(
+    monitor: Monitor,
+    ctx: SyncContext,
+    config: WorkerConfig,
+) -> Result<Monitor, RegisterError> {
+    check_pool(&ctx.pool, &config)?;
+    let helpers = Helpers::new(&ctx, &config);
     let job_ctx = JobContext {
         sync: ctx,
         policy: config.policy,
     };
     let (portfolio_ctx, project_ctx) = (job_ctx.clone(), job_ctx);
     let (portfolio_cfg, project_cfg) = (config.clone(), config);
-    monitor
+    let (portfolio_helpers, project_helpers) = (helpers.clone(), helpers);
+    Ok(monitor
         .register(move |restarts| {
-            let pool = &portfolio_ctx.sync.pool;
+            let queues = &portfolio_ctx.sync.namespace.queues;
+            let queue = queues.name(Kind::SyncPortfolio);
             // Portfolio jobs are rare and new ones wake the worker at once:
             // polling for their retries less often halves an idle process's
             // queries.
-            let storage = PostgresStorage::<SyncPortfolio>::new(pool)
-                .with_config(storage_config(queue::SYNC_PORTFOLIO, 1, &portfolio_cfg))
+            let storage = PostgresStorage::<SyncPortfolio>::new(&portfolio_ctx.sync.pool)
+                .with_config(storage_config(&queue, 1, &portfolio_cfg))
                 .with_pubsub()
                 .poll_with_interval(portfolio_cfg.poll_interval * PORTFOLIO_POLL_FACTOR);
+            let helpers = portfolio_helpers.clone();
             WorkerBuilder::new(format!("{}-portfolio-r{restarts}", portfolio_cfg.name))
                 .backend(storage)
                 .concurrency(1)
                 .data(portfolio_ctx.clone())
+                .on_event(move |_, event| start_helpers(&helpers, event))
                 .build(sync_portfolio)
         })
         .register(move |restarts| {
-            let pool = &project_ctx.sync.pool;
+            let queue = project_ctx
+                .sync
+                .namespace
+                .queues
+                .name(Kind::SyncProjectTasks);
             let n = project_cfg.concurrency;
-            let storage = PostgresStorage::<SyncProjectTasks>::new(pool)
-                .with_config(storage_config(queue::SYNC_PROJECT_TASKS, n, &project_cfg))
+            let storage = PostgresStorage::<SyncProjectTasks>::new(&project_ctx.sync.pool)
+                .with_config(storage_config(&queue, n, &project_cfg))
                 .with_pubsub()
                 .poll_with_interval(project_cfg.poll_interval);
+            let helpers = project_helpers.clone();
             WorkerBuilder::new(format!("{}-projects-r{restarts}", project_cfg.name))
                 .backend(storage)
                 .concurrency(n.max(1))
                 .data(project_ctx.clone())
+                .on_event(move |_, event| start_helpers(&helpers, event))
                 .build(sync_project_tasks)
-        })
-        .should_restart(|ctx, _error| ctx.restarts() < 1_000)
+        }))
+}
+
+fn start_helpers(helpers: &Helpers, event: &Event) {
+    if matches!(event, Event::Start) {
+        helpers.start();
+    }
 }

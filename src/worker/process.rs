@@ -1,5 +1,5 @@
 //! The `aegis worker` process: aegis's workers in a `Monitor` of their own
-//! (with the keep-alive beside them),
+//! (with their keep-alive and schedules, and aegis's restart policy),
 //! stopped gracefully by SIGTERM or ctrl-c (in-flight jobs finish; fetched
 //! but unstarted ones go back to the queue), or, with `--drain`, once no
 //! aegis job can run any more.
@@ -10,9 +10,7 @@ use apalis::prelude::Monitor;
 use chrono::Utc;
 use tracing::info;
 
-use super::{
-    DrainReport, WorkerConfig, drain_report, has_runnable_jobs, register, schedule, spawn_keepalive,
-};
+use super::{DrainReport, RegisterError, WorkerConfig, drain_report, has_runnable_jobs, register};
 use crate::sync::SyncContext;
 
 /// How a worker process ended.
@@ -30,6 +28,9 @@ pub enum Error {
     /// A worker ended with an error it could not restart from.
     #[error("the workers stopped: {0}")]
     Monitor(String),
+    /// The workers could not be registered (a pool too small).
+    #[error(transparent)]
+    Register(#[from] RegisterError),
     /// The database failed while checking the queue.
     #[error("checking the queue failed: {}", crate::store::describe(.0))]
     Database(#[from] sqlx::Error),
@@ -53,36 +54,41 @@ pub async fn run_process(
     crate::store::check_migrated(&pool).await?;
     let poll = config.poll_interval.min(Duration::from_millis(250));
     info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
-    let alive = spawn_keepalive(pool.clone(), config.name.clone(), config.heartbeat);
-    let portfolio = ctx.portfolio.to_string();
-    let ticking: Vec<_> = (config.schedules.iter())
-        .map(|s| tokio::spawn(schedule::run(pool.clone(), portfolio.clone(), *s)))
-        .collect();
-    let monitor = register(Monitor::new(), ctx, config).shutdown_timeout(shutdown_timeout);
+    let ctx_queues = ctx.namespace.queues.clone();
+    let restart = config.restart_policy();
+    let monitor = register(Monitor::new(), ctx, config)?
+        .should_restart(move |worker, error| restart(worker, error).unwrap_or(false))
+        .shutdown_timeout(shutdown_timeout);
     let watch_pool = pool.clone();
+    let queues = ctx_queues.clone();
     let signal = async move {
         tokio::select! {
             _ = stop_signal() => info!("stop signal received; finishing in-flight jobs"),
-            result = drained(&watch_pool, poll), if drain => {
+            result = drained(&watch_pool, &queues, poll), if drain => {
                 result.map_err(std::io::Error::other)?;
                 info!("queue drained");
             }
         }
         Ok(())
     };
+    // The Monitor (and with it the keep-alive and schedules) is dropped here.
     let ended = monitor.run_with_signal(signal).await;
-    alive.abort();
-    ticking.iter().for_each(|t| t.abort());
     ended.map_err(|e| Error::Monitor(e.to_string()))?;
     if drain {
-        return Ok(ProcessEnd::Drained(drain_report(&pool, started).await?));
+        return Ok(ProcessEnd::Drained(
+            drain_report(&pool, &ctx_queues, started).await?,
+        ));
     }
     Ok(ProcessEnd::Stopped)
 }
 
-async fn drained(pool: &sqlx::PgPool, poll: Duration) -> Result<(), sqlx::Error> {
+async fn drained(
+    pool: &sqlx::PgPool,
+    queues: &aegis_jobs::Queues,
+    poll: Duration,
+) -> Result<(), sqlx::Error> {
     loop {
-        if !has_runnable_jobs(pool).await? {
+        if !has_runnable_jobs(pool, queues).await? {
             return Ok(());
         }
         tokio::time::sleep(poll).await;

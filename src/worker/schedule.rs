@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-use crate::sync;
+use crate::{store::Namespace, sync};
 
 /// A periodic sync of the whole portfolio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,7 @@ pub fn run_id(portfolio: &str, mode: Mode, tick: DateTime<Utc>) -> Uuid {
 /// The database's.
 pub async fn fire(
     pool: &PgPool,
+    namespace: &Namespace,
     portfolio: &str,
     schedule: Schedule,
     now: DateTime<Utc>,
@@ -62,13 +63,13 @@ pub async fn fire(
         mode: schedule.mode,
     };
     let mut tx = pool.begin().await?;
-    let created = sync::jobs::enqueue_sync_once(&mut tx, &job).await?;
+    let created = sync::jobs::enqueue_sync_once(&mut tx, namespace, &job).await?;
     tx.commit().await?;
     Ok(created)
 }
 
 /// Fires the schedule at every tick until the process stops.
-pub async fn run(pool: PgPool, portfolio: String, schedule: Schedule) {
+pub async fn run(pool: PgPool, namespace: Namespace, portfolio: String, schedule: Schedule) {
     info!(
         every_s = schedule.every.as_secs_f64(),
         mode = schedule.mode.as_str(),
@@ -76,7 +77,7 @@ pub async fn run(pool: PgPool, portfolio: String, schedule: Schedule) {
     );
     loop {
         let now = Utc::now();
-        match fire(&pool, &portfolio, schedule, now).await {
+        match fire(&pool, &namespace, &portfolio, schedule, now).await {
             Ok(true) => info!(tick = %tick_at(now, schedule.every), "scheduled sync enqueued"),
             Ok(false) => {}
             Err(e) => warn!(error.message = %e, "could not enqueue the scheduled sync"),

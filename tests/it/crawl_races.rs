@@ -194,9 +194,15 @@ async fn a_parent_deleted_mid_crawl_leaves_the_queued_job_done_at_its_first_atte
 
     let run = app.enqueue(Scope::default(), Mode::Full).await;
     let report = app.drain(worker_config()).await;
-    let dead = queue::list(&app.pool, Some(JobState::Dead), None, 10)
-        .await
-        .unwrap();
+    let dead = queue::list(
+        &app.pool,
+        &aegis_jobs::Queues::default(),
+        Some(JobState::Dead),
+        None,
+        10,
+    )
+    .await
+    .unwrap();
     assert!(dead.is_empty(), "no dead job: {dead:?}");
     assert_eq!(report.dead, 0);
     raced(&app, &tree.parent);

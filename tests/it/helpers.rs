@@ -16,7 +16,19 @@ use uuid::Uuid;
 
 /// Runs aegis's real migrations (apalis's storage included) on a test pool.
 pub async fn migrated(pool: &PgPool) {
-    aegis::store::migrate(pool).await.expect("migrations apply");
+    aegis::store::migrate(pool, &aegis::store::Schema::public())
+        .await
+        .expect("migrations apply");
+}
+
+/// A pool on `pool`'s database large enough for [`worker_config`]'s
+/// workers ([`worker::connections_needed`]), as a host or `aegis worker`
+/// sizes it (the test pool is smaller).
+pub fn worker_pool(pool: &PgPool) -> PgPool {
+    let needed = worker::connections_needed(&worker_config());
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(needed)
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 /// A client for the fake with test-friendly backoff (milliseconds, not seconds).
@@ -63,7 +75,8 @@ impl TestApp {
         migrated(&pool).await;
         let fake = FakeAsana::spawn(config).await.expect("fake asana starts");
         let ctx = SyncContext {
-            pool: pool.clone(),
+            pool: worker_pool(&pool),
+            namespace: aegis::store::Namespace::cli_default(),
             asana: client(&fake),
             portfolio: Gid::parse(&fake.portfolio_gid).expect("portfolio gid"),
             aegis_user: None,
@@ -92,7 +105,7 @@ impl TestApp {
     pub async fn enqueue(&self, scope: Scope, mode: Mode) -> Uuid {
         let job = SyncPortfolio::new(self.fake.portfolio_gid.clone(), scope, mode);
         let mut tx = self.pool.begin().await.expect("begin");
-        let run = sync::jobs::enqueue_sync(&mut tx, &job)
+        let run = sync::jobs::enqueue_sync(&mut tx, &aegis::store::Namespace::cli_default(), &job)
             .await
             .expect("enqueue");
         tx.commit().await.expect("commit");

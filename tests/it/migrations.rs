@@ -45,11 +45,15 @@ async fn a_host_and_aegis_migrate_one_database_in_either_order(pool: PgPool) {
     within("the host's first migration", host.run(&pool)).await;
     within(
         "aegis's migration after the host's",
-        aegis::store::migrate(&pool),
+        aegis::store::migrate(&pool, &aegis::store::Schema::public()),
     )
     .await;
     within("the host's migration after aegis's", host.run(&pool)).await;
-    within("aegis's second migration", aegis::store::migrate(&pool)).await;
+    within(
+        "aegis's second migration",
+        aegis::store::migrate(&pool, &aegis::store::Schema::public()),
+    )
+    .await;
 
     let hosts = versions(&pool, "select version from _sqlx_migrations order by 1").await;
     assert_eq!(hosts, [1], "only the host's history is in the host's table");
@@ -62,7 +66,11 @@ async fn a_host_and_aegis_migrate_one_database_in_either_order(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn aegis_first_then_the_host(pool: PgPool) {
-    within("aegis's migration", aegis::store::migrate(&pool)).await;
+    within(
+        "aegis's migration",
+        aegis::store::migrate(&pool, &aegis::store::Schema::public()),
+    )
+    .await;
     within(
         "the host's migration after aegis's",
         host_migrator().run(&pool),
@@ -86,7 +94,11 @@ async fn a_database_migrated_before_keeps_its_history(pool: PgPool) {
     host.set_ignore_missing(true);
     within("the host's, ignoring aegis's rows", host.run(&pool)).await;
 
-    within("aegis's migration now", aegis::store::migrate(&pool)).await;
+    within(
+        "aegis's migration now",
+        aegis::store::migrate(&pool, &aegis::store::Schema::public()),
+    )
+    .await;
     let hosts = versions(&pool, "select version from _sqlx_migrations order by 1").await;
     assert_eq!(hosts, [1], "aegis's rows moved out, the host's stayed");
     let ours = versions(&pool, "select version from aegis_migrations order by 1").await;

@@ -34,9 +34,15 @@ async fn a_job_for_another_portfolio_is_dead_with_the_reason(pool: PgPool) {
 
     let report = app.drain(worker_config()).await;
     assert_eq!((report.done, report.dead), (0, 1), "{report:?}");
-    let dead = queue::list(&app.pool, Some(JobState::Dead), None, 10)
-        .await
-        .unwrap();
+    let dead = queue::list(
+        &app.pool,
+        &aegis_jobs::Queues::default(),
+        Some(JobState::Dead),
+        None,
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(dead.len(), 1);
     let recorded = runs::get(&app.pool, run).await.unwrap().unwrap();
     assert_eq!(recorded.status, RunStatus::Failed);

@@ -215,6 +215,7 @@ async fn a_run_row_holds_every_attempt_and_counts_each_task_once(pool: PgPool) {
     // from one run to the other.
     let inline_ctx = SyncContext {
         pool: inline_pool.clone(),
+        namespace: aegis::store::Namespace::cli_default(),
         asana: client(&app.fake),
         ..app.ctx.clone()
     };

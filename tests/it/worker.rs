@@ -227,10 +227,11 @@ async fn a_schedule_fires_once_per_tick_however_many_processes_run_it(pool: PgPo
     };
     let tick = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
     let later_same_tick = tick + chrono::Duration::seconds(30);
+    let ns = aegis::store::Namespace::cli_default();
     let (a, b, c) = tokio::join!(
-        fire(&pool, "42", schedule, tick),
-        fire(&pool, "42", schedule, later_same_tick),
-        fire(&pool, "42", schedule, tick),
+        fire(&pool, &ns, "42", schedule, tick),
+        fire(&pool, &ns, "42", schedule, later_same_tick),
+        fire(&pool, &ns, "42", schedule, tick),
     );
     let fired = [a.unwrap(), b.unwrap(), c.unwrap()];
     assert_eq!(
@@ -240,7 +241,7 @@ async fn a_schedule_fires_once_per_tick_however_many_processes_run_it(pool: PgPo
     );
     let next_tick = tick + chrono::Duration::seconds(60);
     assert!(
-        fire(&pool, "42", schedule, next_tick).await.unwrap(),
+        fire(&pool, &ns, "42", schedule, next_tick).await.unwrap(),
         "the next tick fires again"
     );
     let jobs: i64 = sqlx::query_scalar(

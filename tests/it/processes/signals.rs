@@ -64,6 +64,7 @@ pub(super) async fn clean_sync_rows(pool: &PgPool, fake: &FakeAsana) -> Vec<Task
     helpers::migrated(&clean).await;
     let ctx = SyncContext {
         pool: clean.clone(),
+        namespace: aegis::store::Namespace::cli_default(),
         asana: helpers::client(fake),
         portfolio: Gid::parse(&fake.portfolio_gid).expect("gid"),
         aegis_user: None,

@@ -13,7 +13,7 @@ use crate::helpers::migrated;
 /// Revives one job; `Ok(())` when it came back.
 async fn retry(pool: &PgPool, id: &str) -> Result<(), Error> {
     let mut conn = pool.acquire().await.unwrap();
-    let revived = queue::revive(&mut conn, Revive::Job(id)).await?;
+    let revived = queue::revive(&mut conn, &aegis_jobs::Queues::default(), Revive::Job(id)).await?;
     assert_eq!(revived.retried, [id.to_owned()]);
     Ok(())
 }
@@ -21,9 +21,13 @@ async fn retry(pool: &PgPool, id: &str) -> Result<(), Error> {
 /// Revives every dead job (of a kind); their ids.
 async fn retry_all_dead(pool: &PgPool, kind: Option<&str>) -> Result<Vec<String>, Error> {
     let mut conn = pool.acquire().await.unwrap();
-    Ok(queue::revive(&mut conn, Revive::AllDead { kind })
-        .await?
-        .retried)
+    Ok(queue::revive(
+        &mut conn,
+        &aegis_jobs::Queues::default(),
+        Revive::AllDead { kind },
+    )
+    .await?
+    .retried)
 }
 
 fn not_dead(result: Result<(), Error>) -> JobState {
@@ -43,7 +47,10 @@ async fn retry_revives_dead_jobs(pool: PgPool) {
     put(&pool, &killed, Row::killed()).await;
 
     retry(&pool, &dead).await.unwrap();
-    let d = queue::show(&pool, &dead).await.unwrap().unwrap();
+    let d = queue::show(&pool, &aegis_jobs::Queues::default(), &dead)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (d.state, d.status.as_str(), d.attempts),
         (JobState::Pending, "Pending", 0)
@@ -73,7 +80,14 @@ async fn retry_refuses_jobs_that_are_not_dead(pool: PgPool) {
         let (id, _) = project_job(&pool, "43").await;
         put(&pool, &id, row).await;
         assert_eq!(not_dead(retry(&pool, &id).await), state);
-        assert_eq!(queue::show(&pool, &id).await.unwrap().unwrap().state, state);
+        assert_eq!(
+            queue::show(&pool, &aegis_jobs::Queues::default(), &id)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            state
+        );
     }
     let missing = retry(&pool, "nope").await;
     assert!(matches!(missing, Err(Error::NoSuchJob(_))), "{missing:?}");
@@ -101,7 +115,9 @@ async fn retry_all_dead_filters_by_kind(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(revived, sorted(vec![a.clone(), b.clone()]));
-    let stats = queue::stats(&pool).await.unwrap();
+    let stats = queue::stats(&pool, &aegis_jobs::Queues::default())
+        .await
+        .unwrap();
     assert_eq!(
         (stats[1].dead, stats[1].pending, stats[1].retrying),
         (0, 2, 1)
@@ -145,7 +161,12 @@ async fn purge_keeps_recent_and_dead_jobs_and_referenced_workers(pool: PgPool) {
     host_job(&pool, "host-1").await;
     put(&pool, "host-1", Row::done(2.0 * DAY).locked_by("host-w")).await;
 
-    let report = queue::purge_done_older_than(&pool, Duration::from_secs(86_400)).await;
+    let report = queue::purge_done_older_than(
+        &pool,
+        &aegis_jobs::Queues::default(),
+        Duration::from_secs(86_400),
+    )
+    .await;
     assert_eq!(
         report.unwrap(),
         PurgeReport {
@@ -159,6 +180,11 @@ async fn purge_keeps_recent_and_dead_jobs_and_referenced_workers(pool: PgPool) {
     let workers = ids(&pool, "select id from apalis.workers order by id").await;
     assert_eq!(workers, ["busy", "dead", "fresh", "host-w"]);
 
-    let again = queue::purge_done_older_than(&pool, Duration::from_secs(86_400)).await;
+    let again = queue::purge_done_older_than(
+        &pool,
+        &aegis_jobs::Queues::default(),
+        Duration::from_secs(86_400),
+    )
+    .await;
     assert_eq!(again.unwrap(), PurgeReport::default());
 }

@@ -11,7 +11,9 @@ use crate::helpers::migrated;
 #[sqlx::test(migrations = false)]
 async fn stats_list_every_kind_with_zeros_when_empty(pool: PgPool) {
     migrated(&pool).await;
-    let stats = queue::stats(&pool).await.unwrap();
+    let stats = queue::stats(&pool, &aegis_jobs::Queues::default())
+        .await
+        .unwrap();
     let kinds: Vec<_> = stats.iter().map(|s| s.kind.as_str()).collect();
     assert_eq!(kinds, [SYNC_PORTFOLIO, SYNC_PROJECT_TASKS]);
     for s in &stats {
@@ -54,7 +56,9 @@ async fn stats_count_each_state_per_kind(pool: PgPool) {
     host_job(&pool, "host-1").await;
     put(&pool, "host-1", Row::pending().runnable_for(9_999.0)).await;
 
-    let stats = queue::stats(&pool).await.unwrap();
+    let stats = queue::stats(&pool, &aegis_jobs::Queues::default())
+        .await
+        .unwrap();
     let [portfolio, project] = &stats[..] else {
         panic!("one row per aegis queue: {stats:?}")
     };
@@ -106,7 +110,9 @@ async fn listed_jobs(pool: &PgPool) -> Listed {
 }
 
 async fn listed(pool: &PgPool, state: Option<JobState>, kind: Option<&str>) -> Vec<String> {
-    let jobs = queue::list(pool, state, kind, 100).await.unwrap();
+    let jobs = queue::list(pool, &aegis_jobs::Queues::default(), state, kind, 100)
+        .await
+        .unwrap();
     jobs.into_iter().map(|j| j.id).collect()
 }
 
@@ -120,7 +126,9 @@ async fn list_shows_aegis_jobs_newest_first_up_to_the_limit(pool: PgPool) {
     assert_eq!(all, newest_first, "newest (greatest ULID) first");
     let expected = vec![l.dead_project.0, l.dead_portfolio.0, l.pending, l.scheduled];
     assert_eq!(sorted(all.clone()), sorted(expected), "no host job");
-    let two = queue::list(&pool, None, None, 2).await.unwrap();
+    let two = queue::list(&pool, &aegis_jobs::Queues::default(), None, None, 2)
+        .await
+        .unwrap();
     let two: Vec<_> = two.into_iter().map(|j| j.id).collect();
     assert_eq!(two, all[..2]);
 }
@@ -146,9 +154,15 @@ async fn list_filters_by_state_and_kind(pool: PgPool) {
             .await
             .is_empty()
     );
-    let err = queue::list(&pool, None, Some("emails"), 10)
-        .await
-        .unwrap_err();
+    let err = queue::list(
+        &pool,
+        &aegis_jobs::Queues::default(),
+        None,
+        Some("emails"),
+        10,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, Error::UnknownKind(ref k) if k == "emails"),
         "{err}"
@@ -159,9 +173,15 @@ async fn list_filters_by_state_and_kind(pool: PgPool) {
 async fn list_summarises_payloads_and_last_errors(pool: PgPool) {
     migrated(&pool).await;
     let l = listed_jobs(&pool).await;
-    let dead = queue::list(&pool, Some(JobState::Dead), None, 10)
-        .await
-        .unwrap();
+    let dead = queue::list(
+        &pool,
+        &aegis_jobs::Queues::default(),
+        Some(JobState::Dead),
+        None,
+        10,
+    )
+    .await
+    .unwrap();
     let d = dead
         .iter()
         .find(|j| j.id == l.dead_project.0)
@@ -197,7 +217,10 @@ async fn show_reports_payload_attempts_next_run_worker_and_last_error(pool: PgPo
     let (id, job) = project_job(&pool, "42").await;
     put(&pool, &id, Row::retrying().locked_by("w1")).await;
 
-    let d = queue::show(&pool, &id).await.unwrap().expect("the job");
+    let d = queue::show(&pool, &aegis_jobs::Queues::default(), &id)
+        .await
+        .unwrap()
+        .expect("the job");
     assert_eq!(
         (d.id.as_str(), d.kind.as_str()),
         (id.as_str(), SYNC_PROJECT_TASKS)
@@ -223,18 +246,33 @@ async fn show_reports_payload_attempts_next_run_worker_and_last_error(pool: PgPo
 
     let (done, _) = portfolio_job(&pool).await;
     put(&pool, &done, Row::done(0.0)).await;
-    let d = queue::show(&pool, &done).await.unwrap().expect("the job");
+    let d = queue::show(&pool, &aegis_jobs::Queues::default(), &done)
+        .await
+        .unwrap()
+        .expect("the job");
     assert_eq!((d.state, d.last_error), (JobState::Done, None));
     assert_eq!(d.summary.portfolio.as_deref(), Some("900"));
 
-    assert_eq!(queue::show(&pool, "01NOSUCHJOB").await.unwrap(), None);
+    assert_eq!(
+        queue::show(&pool, &aegis_jobs::Queues::default(), "01NOSUCHJOB")
+            .await
+            .unwrap(),
+        None
+    );
     host_job(&pool, "host-1").await;
-    assert_eq!(queue::show(&pool, "host-1").await.unwrap(), None);
+    assert_eq!(
+        queue::show(&pool, &aegis_jobs::Queues::default(), "host-1")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_missing_schema_says_to_migrate(pool: PgPool) {
-    let err = queue::stats(&pool).await.unwrap_err();
+    let err = queue::stats(&pool, &aegis_jobs::Queues::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotMigrated), "{err}");
     assert!(err.to_string().contains("aegis migrate"), "{err}");
 }

@@ -85,17 +85,27 @@ async fn a_forbidden_project_is_dead_at_once_and_revives_after_the_fault(pool: P
         .filter(|r| r.query.contains(&format!("project={}", gids[1])))
         .count();
     assert_eq!(hits, 1, "a 403 is not retried");
-    let dead = queue::list(&app.pool, Some(queue::JobState::Dead), None, 10)
-        .await
-        .unwrap();
+    let dead = queue::list(
+        &app.pool,
+        &aegis_jobs::Queues::default(),
+        Some(queue::JobState::Dead),
+        None,
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(dead.len(), 1);
 
     app.fake.clear_faults();
     // What `aegis queue retry --all-dead` calls: revive and reopen the runs.
     let mut conn = app.pool.acquire().await.unwrap();
-    let revived = queue::revive(&mut conn, queue::Revive::AllDead { kind: None })
-        .await
-        .unwrap();
+    let revived = queue::revive(
+        &mut conn,
+        &aegis_jobs::Queues::default(),
+        queue::Revive::AllDead { kind: None },
+    )
+    .await
+    .unwrap();
     assert_eq!(revived.runs_reopened, 1);
     assert_eq!(run_status(&app, run).await, "running");
     let report = app.drain(worker_config()).await;
@@ -127,7 +137,9 @@ async fn a_project_that_always_fails_is_dead_after_max_attempts(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!((attempts, max), (3, 3));
-    let stats = queue::stats(&app.pool).await.unwrap();
+    let stats = queue::stats(&app.pool, &aegis_jobs::Queues::default())
+        .await
+        .unwrap();
     let projects = stats
         .iter()
         .find(|s| s.kind == aegis_jobs::queue::SYNC_PROJECT_TASKS)

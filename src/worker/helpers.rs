@@ -1,0 +1,68 @@
+//! The background tasks that belong to registered workers: the keep-alive
+//! beat ([`super::spawn_keepalive`]) and the schedules. [`super::register`]
+//! ties them to the host's `Monitor`: they start when the first aegis
+//! worker starts (its `Start` event, inside the Monitor's runtime) and are
+//! aborted when the Monitor, which holds the workers' factories, is dropped
+//! (after `run`/`run_with_signal` return). Nothing else of the Monitor is
+//! touched, and nothing runs before the Monitor does.
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::task::JoinHandle;
+
+use super::{WorkerConfig, schedule, spawn_keepalive};
+use crate::sync::SyncContext;
+
+/// The helper tasks of one registration; aborted on drop.
+#[derive(Debug)]
+pub(super) struct Helpers {
+    plan: Plan,
+    running: OnceLock<Vec<JoinHandle<()>>>,
+}
+
+/// What to start.
+#[derive(Debug)]
+struct Plan {
+    ctx: SyncContext,
+    config: WorkerConfig,
+}
+
+impl Helpers {
+    /// Helpers for the workers registered with `ctx` and `config`, not
+    /// started yet.
+    pub(super) fn new(ctx: &SyncContext, config: &WorkerConfig) -> Arc<Self> {
+        Arc::new(Helpers {
+            plan: Plan {
+                ctx: ctx.clone(),
+                config: config.clone(),
+            },
+            running: OnceLock::new(),
+        })
+    }
+
+    /// Starts the tasks, once (later calls do nothing). Call it within a
+    /// tokio runtime.
+    pub(super) fn start(&self) {
+        self.running.get_or_init(|| {
+            let Plan { ctx, config } = &self.plan;
+            let alive = spawn_keepalive(ctx.pool.clone(), config.name.clone(), config.heartbeat);
+            let schedules = config.schedules.iter().map(|s| {
+                tokio::spawn(schedule::run(
+                    ctx.pool.clone(),
+                    ctx.namespace.clone(),
+                    ctx.portfolio.to_string(),
+                    *s,
+                ))
+            });
+            std::iter::once(alive).chain(schedules).collect()
+        });
+    }
+}
+
+impl Drop for Helpers {
+    fn drop(&mut self) {
+        for task in self.running.get().into_iter().flatten() {
+            task.abort();
+        }
+    }
+}
