@@ -16,6 +16,9 @@
 //! - [`queue`]: the only owner of SQL on apalis's tables: job states, the
 //!   dead-job rule, inspection, admin (revive = retry + reopen the runs),
 //!   coalescing, persisted attempts, liveness.
+//! - [`embedding`]: a host service's entry point: [`Aegis::builder`] makes
+//!   everything the workers need from plain values; migrate, register into
+//!   the host's `Monitor`, enqueue in the host's transaction, wait for runs.
 //! - [`cli`], [`config`], [`telemetry`]: the `aegis` binary's edge.
 //!
 //! The job payloads and the enqueue helpers live in the `aegis-jobs` crate,
@@ -26,9 +29,18 @@ pub mod asana;
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod embedding;
 pub mod queue;
 pub mod runs;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
 pub mod worker;
+
+pub use aegis_jobs as jobs;
+pub use embedding::{Aegis, AegisBuilder, EmbedError};
+/// Types that appear in aegis's public signatures, re-exported so a host
+/// needs no direct dependency (or version match) for them.
+pub use reqwest::Url;
+pub use secrecy::SecretString;
+pub use uuid::Uuid;

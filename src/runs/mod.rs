@@ -26,12 +26,18 @@
 //! once, and the retry that finds it unchanged does not count it again.
 //! Reading a run ([`get`], [`recent`]) is therefore one row, and plain SQL
 //! sees the same figures as `aegis runs`.
+//!
+//! # Observing
+//!
+//! [`wait`] returns a run once it has ended; [`FinishedRuns`] yields the
+//! ids of runs as they end (a trigger notifies [`FINISHED_CHANNEL`]).
 
 mod children;
 mod figures;
 mod read;
 mod record;
 mod status;
+mod wait;
 
 pub use children::{
     Children, ClosedRun, add_child, add_pending, child_finished, child_started, close_finished,
@@ -41,3 +47,4 @@ pub use figures::{RequestFigures, Tally, TaskFigures};
 pub use read::{Progress, ProjectResult, Run, get, projects, recent};
 pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};
+pub use wait::{FINISHED_CHANNEL, FinishedRuns, WAIT_RECHECK, WaitError, is_finished, wait};

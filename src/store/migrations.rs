@@ -44,15 +44,33 @@ pub async fn migrate(pool: &PgPool, schema: &Schema) -> Result<()> {
 }
 
 async fn migrate_on(conn: &mut PgConnection, schema: &Schema) -> Result<()> {
+    // apalis's oldest migrations create a helper in the first schema of the
+    // search path (its last one drops it from `public` again): run them with
+    // PostgreSQL's default path, as in any host, then come back to aegis's.
+    set_search_path(conn, None).await?;
     queue::schema::migrate(&mut *conn)
         .await
         .map_err(|e| Error::QueueSetup(e.to_string()))?;
+    set_search_path(conn, Some(schema)).await?;
     let mut migrator = migrator();
     if schema.as_str() != super::namespace::CLI_SCHEMA {
         migrator.create_schema(schema.as_str().to_owned());
     }
     relocate_history(conn, &migrator).await?;
     migrator.run(&mut *conn).await?;
+    Ok(())
+}
+
+/// Sets this session's search path to `schema`, or to PostgreSQL's
+/// built-in default (`"$user", public`) for `None`.
+async fn set_search_path(conn: &mut PgConnection, schema: Option<&Schema>) -> Result<()> {
+    sqlx::query(
+        "select set_config('search_path', coalesce($1, \
+         (select boot_val from pg_settings where name = 'search_path')), false)",
+    )
+    .bind(schema.map(Schema::as_str))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -8,6 +8,8 @@ mod budget;
 mod cli;
 /// Tasks deleted mid-crawl: tombstoned with their subtree, the crawl goes on.
 mod crawl_races;
+/// aegis inside a host: restart policy, pool sizing, runs observed, schemas apart.
+mod embedding;
 /// Field-by-field comparison of the store with the fake's world.
 mod fidelity;
 /// Shared set-up: migrated pools, the fake Asana, clients and configs.
