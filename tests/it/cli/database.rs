@@ -90,3 +90,62 @@ async fn a_worker_on_an_unmigrated_database_says_so_once_and_exits_2(pool: PgPoo
     assert!(lines <= 3, "{lines} lines: {}", run.stderr);
     assert!(!run.stderr.contains("ERROR"), "{}", run.stderr);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_chosen_schema_and_queue_prefix_hold_everything_aegis_writes(pool: PgPool) {
+    let fake = fake().await;
+    let mut env = sync_env(&pool, &fake);
+    env.push(("AEGIS_SCHEMA", "team_x".to_owned()));
+    env.push(("AEGIS_QUEUE_PREFIX", "team_x".to_owned()));
+    for args in [
+        &["migrate"][..],
+        &["enqueue", "sync"],
+        &["worker", "--drain"],
+    ] {
+        let run = aegis(&env, args).await;
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.both());
+    }
+    let (in_schema, in_public): (i64, Option<String>) = sqlx::query_as(
+        "select (select count(*) from team_x.tasks), to_regclass('public.tasks')::text",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(in_schema > 0, "the tasks are in team_x");
+    assert_eq!(in_public, None, "nothing of aegis's in public");
+    let kinds: Vec<String> =
+        sqlx::query_scalar("select distinct job_type from apalis.jobs order by 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        ["team_x.sync-portfolio", "team_x.sync-project-tasks"]
+    );
+    // The default setup sees none of it: its schema was never migrated.
+    let default_env = sync_env(&pool, &fake);
+    let run = aegis(&default_env, &["status"]).await;
+    assert_eq!(run.code, Some(2), "{}", run.both());
+    let run = aegis(&env, &["queue", "stats", "--json"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    assert!(
+        run.stdout.contains("team_x.sync-project-tasks"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bad_schema_name_is_a_usage_error(pool: PgPool) {
+    let env = [
+        ("DATABASE_URL", database_url(&pool)),
+        ("AEGIS_SCHEMA", "Team-X".to_owned()),
+    ];
+    let run = aegis(&env, &["migrate"]).await;
+    assert_eq!(run.code, Some(2), "{}", run.both());
+    let error = error_line(&run);
+    assert!(
+        error.contains("AEGIS_SCHEMA") && error.contains("\"Team-X\""),
+        "{error}"
+    );
+}
