@@ -10,6 +10,14 @@
 //! Changing a payload is like a migration: add fields with `#[serde(default)]`
 //! and never rename a queue without an alias period.
 //!
+//! The queue names are configuration ([`Queues`], default
+//! `aegis.sync-portfolio` and `aegis.sync-project-tasks`): two aegis setups
+//! share one database with two prefixes ([`enqueue_in`]). This crate writes
+//! only to `apalis.jobs`; a job enqueued with it alone gets its run row
+//! (aegis's `sync_runs`) when a worker takes it. The `aegis` crate's
+//! `Aegis::enqueue_sync` records the run in the same transaction, so it is
+//! known at once.
+//!
 //! # Example
 //!
 //! ```no_run
