@@ -1,5 +1,6 @@
 //! The background tasks that belong to registered workers: the keep-alive
-//! beat ([`super::spawn_keepalive`]) and the schedules. [`super::register`]
+//! beat ([`super::spawn_keepalive`]), the poison sweep ([`super::sweep`])
+//! and the schedules. [`super::register`]
 //! ties them to the host's `Monitor`: they start when the first aegis
 //! worker starts (its `Start` event, inside the Monitor's runtime) and are
 //! aborted when the Monitor, which holds the workers' factories, is dropped
@@ -10,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::task::JoinHandle;
 
-use super::{WorkerConfig, schedule, spawn_keepalive};
+use super::{WorkerConfig, schedule, spawn_keepalive, sweep};
 use crate::sync::SyncContext;
 
 /// The helper tasks of one registration; aborted on drop.
@@ -46,6 +47,12 @@ impl Helpers {
         self.running.get_or_init(|| {
             let Plan { ctx, config } = &self.plan;
             let alive = spawn_keepalive(ctx.pool.clone(), config.name.clone(), config.heartbeat);
+            let sweeper = tokio::spawn(sweep::run(
+                ctx.pool.clone(),
+                ctx.namespace.queues.clone(),
+                format!("{}-", config.name),
+                config.heartbeat,
+            ));
             let schedules = config.schedules.iter().map(|s| {
                 tokio::spawn(schedule::run(
                     ctx.pool.clone(),
@@ -54,7 +61,7 @@ impl Helpers {
                     *s,
                 ))
             });
-            std::iter::once(alive).chain(schedules).collect()
+            [alive, sweeper].into_iter().chain(schedules).collect()
         });
     }
 }

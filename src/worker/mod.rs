@@ -17,6 +17,7 @@ mod keepalive;
 mod process;
 pub mod schedule;
 mod sizing;
+pub mod sweep;
 
 use std::time::Duration;
 

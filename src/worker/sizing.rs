@@ -16,9 +16,9 @@ use super::WorkerConfig;
 const PER_JOB: u32 = 2;
 
 /// Connections beside the jobs: the two queues' LISTEN connections, their
-/// fetches and acknowledgements (two), and the keep-alive and schedules
-/// (one).
-const FIXED: u32 = 5;
+/// fetches and acknowledgements (two), the keep-alive and schedules (one)
+/// and the poison sweep (one).
+const FIXED: u32 = 6;
 
 /// Restarts of one aegis worker after an error (a database outage, a lost
 /// connection) before it stays down.
@@ -26,7 +26,7 @@ pub const MAX_RESTARTS: usize = 1_000;
 
 /// The connections a pool needs for aegis's workers run with `config`:
 /// two per job slot (the project workers' `concurrency` plus the portfolio
-/// worker's one) and five beside them.
+/// worker's one) and six beside them.
 pub fn connections_needed(config: &WorkerConfig) -> u32 {
     let slots = u32::try_from(config.concurrency.max(1)).unwrap_or(u32::MAX) + 1;
     slots.saturating_mul(PER_JOB).saturating_add(FIXED)
@@ -95,10 +95,10 @@ mod tests {
             concurrency,
             ..WorkerConfig::default()
         };
-        assert_eq!(connections_needed(&config(1)), 9);
-        assert_eq!(connections_needed(&config(4)), 15);
-        assert_eq!(connections_needed(&config(10)), 27);
-        assert_eq!(connections_needed(&config(0)), 9);
+        assert_eq!(connections_needed(&config(1)), 10);
+        assert_eq!(connections_needed(&config(4)), 16);
+        assert_eq!(connections_needed(&config(10)), 28);
+        assert_eq!(connections_needed(&config(0)), 10);
     }
 
     #[tokio::test]
@@ -113,10 +113,10 @@ mod tests {
             err,
             RegisterError::PoolTooSmall {
                 allowed: 5,
-                needed: 15,
+                needed: 16,
                 concurrency: 4
             }
         );
-        assert!(err.to_string().contains("max_connections to 15"), "{err}");
+        assert!(err.to_string().contains("max_connections to 16"), "{err}");
     }
 }

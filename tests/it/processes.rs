@@ -5,6 +5,8 @@
 
 /// SIGKILL and SIGTERM.
 mod fencing;
+/// Undecodable payloads beside valid jobs in one batch.
+mod poison;
 mod signals;
 
 use std::{process::Stdio, time::Duration};

@@ -1,0 +1,102 @@
+//! The poison sweep: a job whose payload does not decode must not freeze
+//! the batch it was fetched with (see [`crate::queue::stranded`]). Every
+//! heartbeat, this process's jobs left `Queued` by an incarnation of its
+//! workers that died on a failed fetch are decoded as apalis decodes them:
+//! an undecodable one is dead at once with the decode error as its reason,
+//! the others go back to the queue at once, with no attempt charged.
+
+use std::time::Duration;
+
+use aegis_jobs::{Kind, Queues, SyncPortfolio, SyncProjectTasks};
+use serde::de::DeserializeOwned;
+use sqlx::PgPool;
+use tracing::{error, info, warn};
+
+use crate::queue;
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Undecodable jobs made dead.
+    pub buried: u64,
+    /// Jobs handed back to the queue.
+    pub released: u64,
+}
+
+/// Why `payload` would not decode as a job of `queue`; `None` when it does.
+pub fn decode_error(queues: &Queues, queue: &str, payload: &[u8]) -> Option<String> {
+    fn check<T: DeserializeOwned>(payload: &[u8]) -> Option<String> {
+        serde_json::from_slice::<T>(payload)
+            .err()
+            .map(|e| e.to_string())
+    }
+    let problem = match queues.kind_of(queue)? {
+        Kind::SyncPortfolio => check::<SyncPortfolio>(payload),
+        Kind::SyncProjectTasks => check::<SyncProjectTasks>(payload),
+    }?;
+    Some(format!(
+        "undecodable payload, not a {queue} job ({problem}): fix or upgrade its enqueuer, \
+         then enqueue it again"
+    ))
+}
+
+/// One sweep of the jobs stranded by the workers named `prefix…`.
+///
+/// # Errors
+/// The database's.
+pub async fn sweep(pool: &PgPool, queues: &Queues, prefix: &str) -> Result<Swept, sqlx::Error> {
+    let mut swept = Swept::default();
+    let mut healthy = Vec::new();
+    for (id, queue, payload) in queue::stranded(pool, queues, prefix).await? {
+        match decode_error(queues, &queue, &payload) {
+            Some(reason) => {
+                if queue::bury(pool, &id, &reason).await? {
+                    error!(job.id = %id, job.kind = %queue, %reason, "job is dead: its payload does not decode");
+                    swept.buried += 1;
+                }
+            }
+            None => healthy.push(id),
+        }
+    }
+    swept.released = queue::release(pool, &healthy).await?;
+    if swept.released > 0 {
+        info!(
+            jobs = swept.released,
+            "jobs stranded by a failed fetch are back in the queue"
+        );
+    }
+    Ok(swept)
+}
+
+/// Sweeps every `every` until aborted.
+pub(super) async fn run(pool: PgPool, queues: Queues, prefix: String, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = sweep(&pool, &queues, &prefix).await {
+            warn!(error = %crate::store::describe(&e), "the poison sweep failed; retrying at the next beat");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_judged_as_apalis_decodes_them() {
+        let queues = Queues::default();
+        let projects = aegis_jobs::queue::SYNC_PROJECT_TASKS;
+        let good = br#"{"run":"00000000-0000-0000-0000-000000000000","project":"42"}"#;
+        assert_eq!(decode_error(&queues, projects, good), None);
+        let garbage = decode_error(&queues, projects, b"{not json").unwrap();
+        assert!(
+            garbage.contains("not a aegis.sync-project-tasks job"),
+            "{garbage}"
+        );
+        let shape = decode_error(&queues, projects, br#"{"run":5}"#).unwrap();
+        assert!(shape.contains("invalid type"), "{shape}");
+        assert_eq!(decode_error(&queues, "host.other", b"x"), None);
+    }
+}
