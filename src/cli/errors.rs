@@ -12,9 +12,26 @@ use crate::{
     queue, store,
 };
 
+/// A command stopped by a signal after it cleaned up (exit 128 + the
+/// signal's number, as shells report it: 130 for SIGINT, 143 for SIGTERM).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("interrupted by {signal}: {what}")]
+pub struct Interrupted {
+    /// `SIGINT` or `SIGTERM`.
+    pub signal: &'static str,
+    /// The signal's number.
+    pub number: u8,
+    /// What was left, e.g. the cancelled run.
+    pub what: String,
+}
+
 /// The exit code for an error of [`run`](super::run): 2 when the user must
-/// fix how aegis is invoked or configured, 1 when the work itself failed.
+/// fix how aegis is invoked or configured, 128 + n after signal n
+/// ([`Interrupted`]), 1 when the work itself failed.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if let Some(stop) = error.chain().find_map(|c| c.downcast_ref::<Interrupted>()) {
+        return 128 + stop.number;
+    }
     if error.chain().any(|cause| cause.is::<ConfigError>()) {
         2
     } else {

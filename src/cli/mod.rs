@@ -30,7 +30,7 @@ use sqlx::{
 
 pub use args::{Args, Command};
 pub(crate) use errors::queue_error;
-pub use errors::{exit_code, message, one_line};
+pub use errors::{Interrupted, exit_code, message, one_line};
 
 use crate::{
     asana::{AsanaClient, AsanaConfig},

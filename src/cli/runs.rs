@@ -28,6 +28,12 @@ struct RunDetail {
 /// Lists recent runs, or shows one.
 pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::Result<()> {
     let pool = connect(database).await?;
+    for run in runs::close_abandoned(&pool)
+        .await
+        .context("reading the runs failed")?
+    {
+        tracing::warn!(run.id = %run, "closed run {run} as cancelled: {}", runs::ABANDONED);
+    }
     let Some(id) = args.id else {
         let runs = runs::recent(&pool, args.limit)
             .await

@@ -4,7 +4,9 @@
 //! lines otherwise), then prints the run's summary read back from the
 //! database, so what is shown is what was recorded.
 //!
-//! Outcomes: done → exit 0; partial or failed → the error, exit 1; an
+//! Outcomes: done → exit 0; partial or failed → the error, exit 1; Ctrl-C
+//! or SIGTERM → the run closed `cancelled` (what was synced is kept), its
+//! summary, exit 130 or 143; an
 //! unknown `--project` → the known projects, exit 2 (bad usage); Asana
 //! refusing the token, the portfolio or the base URL before any project is
 //! synced (401, 403, 404) → exit 2 (configuration: `ASANA_ACCESS_TOKEN`,
@@ -26,9 +28,10 @@ use super::{
 };
 use crate::{
     asana::{self, Gid, Target},
+    cli::Interrupted,
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     runs,
-    sync::{self, PlainObserver, SyncContext, SyncOptions, run_inline},
+    sync::{self, Observer, PlainObserver, SyncContext, SyncOptions, run_inline_as},
 };
 
 /// Runs the sync `args` ask for and prints its summary.
@@ -44,15 +47,67 @@ pub(super) async fn run(
         projects: args.scope.projects.clone(),
         mode: args.scope.mode(),
     };
-    let result = if io::stderr().is_terminal() && !args.no_console {
-        let console = ConsoleObserver::new(bars);
-        let result = run_inline(&ctx, &options, &console).await;
-        console.finish();
-        result
-    } else {
-        run_inline(&ctx, &options, &PlainObserver).await
+    let console =
+        (io::stderr().is_terminal() && !args.no_console).then(|| ConsoleObserver::new(bars));
+    let observer: &dyn Observer = match &console {
+        Some(console) => console,
+        None => &PlainObserver,
     };
-    report(&ctx, result).await
+    let run = Uuid::new_v4();
+    let outcome = tokio::select! {
+        result = run_inline_as(&ctx, &options, observer, run) => Ok(result),
+        signal = stop_signal() => Err(signal),
+    };
+    if let Some(console) = &console {
+        console.finish();
+    }
+    match outcome {
+        Ok(result) => report(&ctx, result).await,
+        Err(signal) => interrupted(&ctx, run, signal).await,
+    }
+}
+
+/// The sync was dropped mid-way (its open transactions rolled back, its
+/// liveness mark released): closes its run `cancelled`, with what it had
+/// done, and says so.
+async fn interrupted(
+    ctx: &SyncContext,
+    run: Uuid,
+    signal: (&'static str, u8),
+) -> anyhow::Result<()> {
+    let reason = format!("interrupted by {}", signal.0);
+    let mut conn = ctx.pool.acquire().await.context("closing the run failed")?;
+    runs::cancel(&mut conn, run, &reason)
+        .await
+        .context("closing the interrupted run failed")?;
+    drop(conn);
+    if let Err(e) = print_summary(&ctx.pool, run).await
+        && !out::is_broken_pipe(&e)
+    {
+        return Err(e);
+    }
+    Err(Interrupted {
+        signal: signal.0,
+        number: signal.1,
+        what: format!("run {run} is cancelled; what it synced is kept (`aegis runs {run}`)"),
+    }
+    .into())
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM: the signal's name and number.
+async fn stop_signal() -> (&'static str, u8) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => ("SIGINT", 2),
+                _ = term.recv() => ("SIGTERM", 15),
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    ("SIGINT", 2)
 }
 
 /// Prints the summary of the run `result` ended, and turns a failure into

@@ -13,6 +13,7 @@
 //! | [`child_finished`] | `done` / `failed` | `done` / `retrying` / `failed`, per attempt |
 //! | [`close_finished`] | `done` or `partial` once every child is finished | the same, by the last child (no collector) |
 //! | [`close`] | `failed` (portfolio step), or `done` with no children | the same |
+//! | [`cancel`] | `cancelled` (and its unfinished children): interrupted, or its process died ([`close_abandoned`]) | — |
 //! | [`reopen`] | — | revived dead jobs: children `pending`, run `running` (`queued` for a portfolio job) |
 //!
 //! # Figures
@@ -32,6 +33,7 @@
 //! [`wait`] returns a run once it has ended; [`FinishedRuns`] yields the
 //! ids of runs as they end (a trigger notifies [`FINISHED_CHANNEL`]).
 
+mod cancel;
 mod children;
 mod figures;
 mod read;
@@ -39,6 +41,7 @@ mod record;
 mod status;
 mod wait;
 
+pub use cancel::{ABANDONED, cancel, close_abandoned};
 pub use children::{
     Children, ClosedRun, add_child, add_pending, child_finished, child_started, close_finished,
     has_child, lock_runs,
@@ -47,4 +50,4 @@ pub use figures::{RequestFigures, Tally, TaskFigures};
 pub use read::{Progress, ProjectResult, Run, get, projects, recent};
 pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};
-pub use wait::{FINISHED_CHANNEL, FinishedRuns, WAIT_RECHECK, WaitError, is_finished, wait};
+pub use wait::{FINISHED_CHANNEL, FinishedRuns, WAIT_RECHECK, WaitError, wait};

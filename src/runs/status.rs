@@ -31,6 +31,9 @@ pub enum RunStatus {
     Partial,
     /// The run failed before or during its portfolio step.
     Failed,
+    /// An inline run interrupted (Ctrl-C, SIGTERM), or whose process died
+    /// without closing it.
+    Cancelled,
 }
 
 /// A child's state: one project's tasks in a run.
@@ -48,6 +51,8 @@ pub enum ChildStatus {
     Done,
     /// Failed for good (fatal, or out of attempts).
     Failed,
+    /// Its run was cancelled before it finished.
+    Cancelled,
 }
 
 /// How one attempt at a child ended.
@@ -81,6 +86,7 @@ impl RunStatus {
             RunStatus::Done => "done",
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
         }
     }
 
@@ -88,7 +94,7 @@ impl RunStatus {
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            RunStatus::Done | RunStatus::Partial | RunStatus::Failed
+            RunStatus::Done | RunStatus::Partial | RunStatus::Failed | RunStatus::Cancelled
         )
     }
 }
@@ -102,6 +108,7 @@ impl ChildStatus {
             ChildStatus::Retrying => "retrying",
             ChildStatus::Done => "done",
             ChildStatus::Failed => "failed",
+            ChildStatus::Cancelled => "cancelled",
         }
     }
 }

@@ -41,22 +41,7 @@ pub enum WaitError {
 }
 
 fn status_name(status: &Option<RunStatus>) -> &'static str {
-    match status {
-        None => "unknown",
-        Some(RunStatus::Queued) => "queued",
-        Some(RunStatus::Running) => "running",
-        Some(RunStatus::Done) => "done",
-        Some(RunStatus::Partial) => "partial",
-        Some(RunStatus::Failed) => "failed",
-    }
-}
-
-/// Whether a run in `status` has ended.
-pub fn is_finished(status: RunStatus) -> bool {
-    matches!(
-        status,
-        RunStatus::Done | RunStatus::Partial | RunStatus::Failed
-    )
+    status.map_or("unknown", RunStatus::as_str)
 }
 
 /// Waits until `run` has ended (`done`, `partial` or `failed`) and returns
@@ -77,7 +62,7 @@ pub async fn wait(pool: &PgPool, run: Uuid, timeout: Duration) -> Result<Run, Wa
     loop {
         // Read after listening: an end committed in between is seen here.
         let current = get(pool, run).await?;
-        if let Some(found) = current.as_ref().filter(|r| is_finished(r.status)) {
+        if let Some(found) = current.as_ref().filter(|r| r.status.is_finished()) {
             return Ok(found.clone());
         }
         let until = deadline.min(tokio::time::Instant::now() + WAIT_RECHECK);

@@ -1,7 +1,10 @@
 //! aegis's advisory locks (no table): one enqueuer of a project at a time,
-//! and one sync of a project's tasks at a time, in any process.
+//! one sync of a project's tasks at a time, in any process, and the
+//! liveness mark of an inline run (held by its process for as long as it
+//! runs).
 
 use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
 use super::Result;
 
@@ -26,4 +29,35 @@ pub async fn hold_project_run(pool: &PgPool, project_gid: &str) -> Result<PgConn
         .execute(&mut conn)
         .await?;
     Ok(conn)
+}
+
+/// The liveness mark of inline run `run`: held in the returned connection's
+/// session (detached from the pool) from before the run is opened until the
+/// connection is dropped. A process that dies, however it dies, closes its
+/// connection, and the server releases the mark.
+pub async fn hold_inline_run(pool: &PgPool, run: Uuid) -> Result<PgConnection> {
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("select pg_advisory_lock(hashtext('aegis.inline-run:' || $1::text))")
+        .bind(run)
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
+}
+
+/// Whether no live process holds the liveness mark of inline run `run`
+/// (checked by taking it for an instant on `conn`).
+pub async fn inline_run_is_orphaned(conn: &mut PgConnection, run: Uuid) -> Result<bool> {
+    let free: bool = sqlx::query_scalar(
+        "select pg_try_advisory_lock(hashtext('aegis.inline-run:' || $1::text))",
+    )
+    .bind(run)
+    .fetch_one(&mut *conn)
+    .await?;
+    if free {
+        sqlx::query("select pg_advisory_unlock(hashtext('aegis.inline-run:' || $1::text))")
+            .bind(run)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(free)
 }

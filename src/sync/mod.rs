@@ -27,7 +27,7 @@ use crate::{
 pub use aegis_jobs::Mode;
 pub use crawled::Crawled;
 pub use observer::{Observer, PlainObserver};
-pub use run::{RunSummary, SyncOptions, run_inline};
+pub use run::{RunSummary, SyncOptions, run_inline, run_inline_as};
 pub use selection::{check as check_projects, select, unknown_projects};
 
 /// What a sync needs, passed in (no globals).

@@ -43,14 +43,29 @@ pub struct RunSummary {
 /// The first fatal problem (bad token, unknown portfolio or project, database);
 /// [`Error::Partial`] when some projects failed and the others were synced.
 /// Either way the run is recorded with its status and error.
-#[instrument(skip_all, fields(portfolio.gid = %ctx.portfolio, run.id = tracing::field::Empty))]
 pub async fn run_inline(
     ctx: &SyncContext,
     options: &SyncOptions,
     observer: &dyn Observer,
 ) -> Result<RunSummary> {
-    let id = Uuid::new_v4();
-    tracing::Span::current().record("run.id", tracing::field::display(id));
+    run_inline_as(ctx, options, observer, Uuid::new_v4()).await
+}
+
+/// [`run_inline`] under the run id `id`, so a caller that may interrupt it
+/// (dropping the future) knows which run to [`runs::cancel`]. While it
+/// runs, this process holds the run's liveness mark: should the process die
+/// instead, [`runs::close_abandoned`] cancels the run.
+///
+/// # Errors
+/// As [`run_inline`].
+#[instrument(skip_all, fields(portfolio.gid = %ctx.portfolio, run.id = %id))]
+pub async fn run_inline_as(
+    ctx: &SyncContext,
+    options: &SyncOptions,
+    observer: &dyn Observer,
+    id: Uuid,
+) -> Result<RunSummary> {
+    let _alive = store::locks::hold_inline_run(&ctx.pool, id).await?;
     let scope = Scope {
         projects_only: options.projects_only,
         projects: options.projects.clone(),

@@ -5,6 +5,8 @@
 
 /// SIGKILL and SIGTERM.
 mod fencing;
+/// Inline syncs interrupted by a signal or killed.
+mod inline;
 /// Undecodable payloads beside valid jobs in one batch.
 mod poison;
 mod signals;

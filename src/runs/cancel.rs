@@ -1,0 +1,66 @@
+//! Ending inline runs that will not end by themselves: one interrupted in
+//! its process ([`cancel`], from `aegis sync`'s signal handler), and one
+//! whose process died without closing it ([`close_abandoned`], by the next
+//! command that reads runs). An inline run's process holds its liveness
+//! mark ([`crate::store::locks::hold_inline_run`]) from before the run is
+//! opened until it exits; a running inline run whose mark is free has no
+//! process left. No time guess is involved: a live but slow process keeps
+//! its mark, a killed one loses it the moment its connection closes.
+
+use sqlx::{Acquire, PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::store::{Result, locks};
+
+/// Why [`close_abandoned`] closes a run.
+pub const ABANDONED: &str =
+    "its `aegis sync` process ended without closing it (killed, or its machine lost)";
+
+/// Closes the open run `run` as `cancelled` with `reason`, and its
+/// unfinished children with it, in one transaction; returns whether it was
+/// open.
+pub async fn cancel(conn: &mut PgConnection, run: Uuid, reason: &str) -> Result<bool> {
+    let mut tx = conn.begin().await?;
+    sqlx::query(
+        "update sync_run_projects set status = 'cancelled', error = $2, \
+             finished_at = coalesce(finished_at, now()) \
+         where run_id = $1 and status in ('pending', 'running', 'retrying')",
+    )
+    .bind(run)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    let closed = sqlx::query(
+        "update sync_runs set status = 'cancelled', error = $2, finished_at = now() \
+         where id = $1 and status in ('queued', 'running')",
+    )
+    .bind(run)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(closed.rows_affected() == 1)
+}
+
+/// Cancels every running inline run whose process is gone (its liveness
+/// mark is free); returns their ids.
+pub async fn close_abandoned(pool: &PgPool) -> Result<Vec<Uuid>> {
+    let open: Vec<Uuid> = sqlx::query_scalar(
+        "select id from sync_runs where origin = 'inline' and status = 'running' order by started_at",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut closed = Vec::new();
+    if open.is_empty() {
+        return Ok(closed);
+    }
+    let mut conn = pool.acquire().await?;
+    for run in open {
+        if locks::inline_run_is_orphaned(&mut conn, run).await?
+            && cancel(&mut conn, run, ABANDONED).await?
+        {
+            closed.push(run);
+        }
+    }
+    Ok(closed)
+}
