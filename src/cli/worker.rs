@@ -11,7 +11,8 @@
 //! lives (apalis's own heartbeat stalls while every slot is busy).
 //!
 //! Exit: stopped → 0; drained with no dead job → 0; drained with dead jobs
-//! → 1 with a one-line summary.
+//! → 1 with a one-line summary; stopped with jobs still running when the
+//! shutdown timeout passed → 1, naming the jobs handed back.
 
 use anyhow::Context as _;
 use tracing::info;
@@ -21,6 +22,7 @@ use aegis_jobs::Mode;
 use super::{args::WorkerArgs, duration, out::outln, sync_context};
 use crate::{
     config::{AsanaSettings, DatabaseConfig},
+    queue::HandedBack,
     worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
 };
 
@@ -43,6 +45,13 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
             outln!("drained: {} done, 0 dead", report.done)?;
             Ok(())
         }
+        ProcessEnd::HandedBack(jobs) => Err(anyhow::anyhow!(
+            "the shutdown timeout ({}) passed before {} job(s) finished; handed back to the \
+             queue, runnable now by another worker: {}",
+            duration::format(args.shutdown_timeout),
+            jobs.len(),
+            HandedBack::line(&jobs)
+        )),
         ProcessEnd::Drained(report) => Err(anyhow::anyhow!(
             "drained: {} done, {} dead (see `aegis queue list --state dead`)",
             report.done,

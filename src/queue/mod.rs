@@ -93,6 +93,7 @@ macro_rules! requeue_dead {
 mod admin;
 mod attempts;
 mod coalesce;
+mod handback;
 mod jobs;
 mod lease;
 mod liveness;
@@ -106,6 +107,7 @@ pub use admin::{PurgeReport, purge_done_older_than};
 use admin::{RetryOutcome, retry, retry_all_dead};
 pub use attempts::persist_attempt;
 pub use coalesce::join_queued_job;
+pub use handback::{HandedBack, hand_back, hand_back_unfinished};
 pub use jobs::{JobDetail, JobSummary, PayloadSummary, list, show};
 pub use lease::{Lease, holds, lease};
 pub use liveness::{DrainReport, beat, drain_report, has_runnable_jobs};

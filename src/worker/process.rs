@@ -3,23 +3,36 @@
 //! stopped gracefully by SIGTERM or ctrl-c (in-flight jobs finish; fetched
 //! but unstarted ones go back to the queue), or, with `--drain`, once no
 //! aegis job can run any more.
+//!
+//! A job still running when the shutdown timeout passes is not left
+//! `Running` for a rescuer: once the workers are stopped, every job the
+//! process's workers still hold is handed back at once (pending, lock
+//! cleared, no attempt charged; [`crate::queue::hand_back_unfinished`]),
+//! named in a warning, and the process ends [`ProcessEnd::HandedBack`]. The
+//! abandoned attempts can write nothing more: their leases no longer hold.
 
 use std::time::Duration;
 
 use apalis::prelude::Monitor;
 use chrono::Utc;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::{DrainReport, RegisterError, WorkerConfig, drain_report, has_runnable_jobs, register};
-use crate::sync::SyncContext;
+use crate::{
+    queue::{self, HandedBack},
+    sync::SyncContext,
+};
 
 /// How a worker process ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessEnd {
     /// Stopped by a signal.
     Stopped,
     /// Nothing was left to run; what the drained work came to.
     Drained(DrainReport),
+    /// The shutdown timeout passed with these jobs unfinished; they were
+    /// handed back to the queue (runnable now by any worker).
+    HandedBack(Vec<HandedBack>),
 }
 
 /// Errors of the worker process.
@@ -55,6 +68,7 @@ pub async fn run_process(
     let poll = config.poll_interval.min(Duration::from_millis(250));
     info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
     let ctx_queues = ctx.namespace.queues.clone();
+    let name = config.name.clone();
     let restart = config.restart_policy();
     let monitor = register(Monitor::new(), ctx, config)?
         .should_restart(move |worker, error| restart(worker, error).unwrap_or(false))
@@ -73,6 +87,14 @@ pub async fn run_process(
     };
     // The Monitor (and with it the keep-alive and schedules) is dropped here.
     let ended = monitor.run_with_signal(signal).await;
+    let unfinished = queue::hand_back_unfinished(&pool, &ctx_queues, &format!("{name}-")).await?;
+    if !unfinished.is_empty() {
+        warn!(
+            jobs = %HandedBack::line(&unfinished),
+            "the shutdown timeout passed before these jobs finished; handed them back to the queue"
+        );
+        return Ok(ProcessEnd::HandedBack(unfinished));
+    }
     ended.map_err(|e| Error::Monitor(e.to_string()))?;
     if drain {
         return Ok(ProcessEnd::Drained(

@@ -126,6 +126,7 @@ impl TestApp {
         match end {
             ProcessEnd::Drained(report) => report,
             ProcessEnd::Stopped => panic!("the worker was stopped, not drained"),
+            ProcessEnd::HandedBack(jobs) => panic!("the worker handed back {jobs:?}"),
         }
     }
 

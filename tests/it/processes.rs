@@ -3,12 +3,15 @@
 //! signal in [`signals`]. The tests wait by polling the database, never by
 //! sleeping for a guessed time.
 
-/// SIGKILL and SIGTERM.
+/// A frozen worker's stale attempt, fenced.
 mod fencing;
 /// Inline syncs interrupted by a signal or killed.
 mod inline;
 /// Undecodable payloads beside valid jobs in one batch.
 mod poison;
+/// SIGTERM past the shutdown timeout: unfinished jobs handed back at once.
+mod shutdown;
+/// SIGKILL and SIGTERM.
 mod signals;
 
 use std::{process::Stdio, time::Duration};
