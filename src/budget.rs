@@ -55,6 +55,12 @@
 //! itself re-books those (see the client's admission), the others' few
 //! (at most their in-flight cap each) still go.
 //!
+//! # Holds
+//!
+//! The row also holds the token's work when Asana rejects the token (401)
+//! or keeps failing (the circuit): no slot is booked then, and one process
+//! per probe interval probes Asana; see [`hold`].
+//!
 //! # Keys and clocks
 //!
 //! The key is `sha256:` and the first 16 hex digits of SHA-256 over a fixed
@@ -79,7 +85,10 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tracing::warn;
 
-use crate::asana::{AsanaConfig, Booking, BoxError, Budget, SharedBudget};
+use crate::asana::{
+    AsanaConfig, Booking, BoxError, Budget, DEFAULT_CIRCUIT_AFTER, DEFAULT_PROBE_INTERVAL,
+    HoldReason, Outcome, Reported, SharedBudget,
+};
 
 /// How far apart two requests' delays (booking to arrival at Asana) may
 /// drift before a 60 s window could hold one request too many.
@@ -122,7 +131,8 @@ pub fn interval(rpm: NonZeroU32, margin: Duration) -> Duration {
 /// Makes `config`'s client draw from the token's budget in `pool`, at
 /// `config.requests_per_minute`, with the default margin.
 pub fn share(config: &mut AsanaConfig, pool: PgPool) {
-    let budget = PgBudget::for_token(pool, &config.token, config.requests_per_minute);
+    let budget = PgBudget::for_token(pool, &config.token, config.requests_per_minute)
+        .with_hold(config.probe_interval, config.circuit_after);
     config.budget = Budget::Shared(Arc::new(budget));
 }
 
@@ -133,8 +143,13 @@ pub struct Slot {
     pub at: DateTime<Utc>,
     /// The database's clock when the slot was booked.
     pub now: DateTime<Utc>,
-    /// Whether it was booked; not when farther than the caller would wait.
+    /// Whether it was booked; not when farther than the caller would wait,
+    /// nor while the token's work is held.
     pub booked: bool,
+    /// Whether the token's last answers were failures.
+    pub failing: bool,
+    /// The token's hold and when its next probe is due, if it is held.
+    pub hold: Option<(HoldReason, DateTime<Utc>)>,
 }
 
 impl Slot {
@@ -152,6 +167,8 @@ pub struct PgBudget {
     key: String,
     rpm: NonZeroU32,
     interval: Duration,
+    probe_interval: Duration,
+    circuit_after: u32,
 }
 
 impl PgBudget {
@@ -163,7 +180,17 @@ impl PgBudget {
             key: key.into(),
             rpm,
             interval: interval(rpm, DEFAULT_JITTER_MARGIN),
+            probe_interval: DEFAULT_PROBE_INTERVAL,
+            circuit_after: DEFAULT_CIRCUIT_AFTER,
         }
+    }
+
+    /// The same budget with another probe interval and circuit threshold
+    /// (failures in a row that open it; at least 1). See [`hold`].
+    pub fn with_hold(mut self, probe_interval: Duration, circuit_after: u32) -> Self {
+        self.probe_interval = probe_interval;
+        self.circuit_after = circuit_after.max(1);
+        self
     }
 
     /// The budget of `token` (keyed by [`token_key`]).
@@ -199,7 +226,7 @@ impl PgBudget {
     /// When the database is unreachable.
     pub async fn reserve_slot(&self, max_wait: Duration) -> Result<Slot> {
         let max_us = i64::try_from(max_wait.min(MAX_WAIT).as_micros()).unwrap_or(i64::MAX);
-        let booked = sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(
+        let booked = sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>, bool)>(
             "insert into rate_budgets as b (key, next_slot, updated_at)
              values ($1, clock_timestamp() + $2 * interval '1 microsecond', clock_timestamp())
              on conflict (key) do update set
@@ -208,31 +235,39 @@ impl PgBudget {
                  updated_at = clock_timestamp()
              where greatest(b.next_slot, clock_timestamp(), b.paused_until)
                    <= clock_timestamp() + $3 * interval '1 microsecond'
-             returning b.next_slot - $2 * interval '1 microsecond', clock_timestamp()",
+               and b.hold is null
+             returning b.next_slot - $2 * interval '1 microsecond', clock_timestamp(),
+                       b.failures > 0",
         )
         .bind(&self.key)
         .bind(self.interval_us())
         .bind(max_us)
         .fetch_optional(&self.pool)
         .await?;
-        if let Some((at, now)) = booked {
+        if let Some((at, now, failing)) = booked {
             return Ok(Slot {
                 at,
                 now,
                 booked: true,
+                failing,
+                hold: None,
             });
         }
-        let (at, now) = sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(
-            "select greatest(next_slot, clock_timestamp(), paused_until), clock_timestamp()
+        let (at, now, failures, hold, probe_at) = sqlx::query_as::<_, Unbooked>(
+            "select greatest(next_slot, clock_timestamp(), paused_until), clock_timestamp(),
+                    failures, hold, probe_at
              from rate_budgets where key = $1",
         )
         .bind(&self.key)
         .fetch_one(&self.pool)
         .await?;
+        let hold = hold.as_deref().and_then(HoldReason::parse);
         Ok(Slot {
             at,
             now,
             booked: false,
+            failing: failures > 0,
+            hold: hold.map(|reason| (reason, probe_at.unwrap_or(now))),
         })
     }
 
@@ -259,16 +294,51 @@ impl PgBudget {
     }
 }
 
+/// A slot not booked: its time, now, failures in a row, hold, next probe.
+type Unbooked = (
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i32,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
 impl SharedBudget for PgBudget {
     fn reserve(&self, max_wait: Duration) -> BoxFuture<'_, Result<Booking, BoxError>> {
         Box::pin(async move {
             let slot = self.reserve_slot(max_wait).await?;
-            Ok(if slot.booked {
-                Booking::Slot(slot.wait())
-            } else {
-                Booking::Later(slot.wait())
+            Ok(match slot.hold {
+                Some((reason, probe_at)) => Booking::Held {
+                    reason,
+                    retry_in: (probe_at - slot.now).to_std().unwrap_or(Duration::ZERO),
+                },
+                None if slot.booked => Booking::Slot {
+                    wait: slot.wait(),
+                    failing: slot.failing,
+                },
+                None => Booking::Later(slot.wait()),
             })
         })
+    }
+
+    fn claim_probe(&self, force: bool) -> BoxFuture<'_, Result<Option<Duration>, BoxError>> {
+        Box::pin(async move {
+            let slot = self.claim_probe_slot(force).await?;
+            Ok(slot.map(|s| s.wait()))
+        })
+    }
+
+    fn report(&self, outcome: Outcome) -> BoxFuture<'_, Reported> {
+        Box::pin(async move {
+            self.record(outcome).await.unwrap_or_else(|error| {
+                warn!(%error, budget.key = %self.key, "could not record Asana's answer in the shared budget");
+                Reported::default()
+            })
+        })
+    }
+
+    fn probe_interval(&self) -> Duration {
+        self.probe_interval
     }
 
     fn pause_all(&self, retry_after: Duration) -> BoxFuture<'_, ()> {
@@ -286,9 +356,12 @@ impl fmt::Debug for PgBudget {
             .field("key", &self.key)
             .field("rpm", &self.rpm)
             .field("interval", &self.interval)
+            .field("probe_interval", &self.probe_interval)
+            .field("circuit_after", &self.circuit_after)
             .finish_non_exhaustive()
     }
 }
 
+pub mod hold;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,9 @@
 //! `AsanaClient` and its single request chokepoint, [`AsanaClient::get`]:
 //! admission (in-flight cap, 429 pause, rate budget — local or shared by
 //! every process of the token), send with the bearer
-//! token, classify, retry honouring `Retry-After`, decode with field paths.
+//! token, classify, retry honouring `Retry-After`, decode with field paths;
+//! with a shared budget, the token's hold (401, open circuit) and its
+//! probes (`hold`).
 //! Every Asana request of aegis goes through it.
 
 use std::{
@@ -148,6 +150,8 @@ impl AsanaClient {
             let error = match self.attempt(target, &url).await {
                 Ok(decoded) => return Ok(decoded),
                 Err(error) if !error.is_retryable() => return Err(error),
+                // Held for the whole token: the caller waits (a job is handed back).
+                Err(error @ Error::Held { .. }) => return Err(error),
                 Err(error) => error,
             };
             let Some(wait) = retries.next_wait(&error) else {
@@ -188,34 +192,59 @@ impl AsanaClient {
         Ok(url)
     }
 
-    /// One attempt: admit, send, read the body, classify, decode.
+    /// One attempt: admit (or, with the token held, probe first), send,
+    /// read the body, classify, tell the shared budget, decode.
     async fn attempt<T: DeserializeOwned>(&self, target: &Target, url: &Url) -> Result<T> {
-        let permit = self
-            .inner
-            .limiter
-            .admit(&self.stats)
-            .await
-            .map_err(|refused| refused_error(target, refused))?;
+        let refused = |refused| refused_error(target, refused);
+        let (permit, failing) = match self.inner.limiter.admit(&self.stats).await {
+            Ok(admitted) => admitted,
+            Err(Refused::Held(reason, retry_in)) => {
+                self.probe(target, (reason, retry_in), false).await?;
+                self.inner
+                    .limiter
+                    .admit(&self.stats)
+                    .await
+                    .map_err(refused)?
+            }
+            Err(other) => return Err(refused(other)),
+        };
         self.stats.request();
+        let exchanged = self.exchange(target, url).await;
+        drop(permit);
+        let (status, headers, body) = match exchanged {
+            Ok(exchanged) => exchanged,
+            Err(error) => return Err(self.report_error(target, error).await),
+        };
+        if !status.is_success() {
+            let error = self.classify(target, status, &headers, &body);
+            if let Some(wait) = error.retry_after() {
+                self.inner.limiter.pause(wait).await;
+            }
+            return Err(self.report_error(target, error).await);
+        }
+        if failing {
+            self.report_success().await;
+        }
+        decode(target, &body)
+    }
+
+    /// Sends one GET and reads its whole body.
+    async fn exchange(
+        &self,
+        target: &Target,
+        url: &Url,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
         let response = self.inner.http.get(url.clone()).send().await;
         let response = response.map_err(|e| transport_error(target, e))?;
         self.log_asana_change(response.headers());
         let status = response.status();
         let headers = response.headers().clone();
         let body = match response.bytes().await {
-            Ok(body) => body,
+            Ok(body) => Vec::from(body),
             Err(e) if status.is_success() => return Err(body_error(target, e)),
-            Err(_) => Default::default(),
+            Err(_) => Vec::new(),
         };
-        drop(permit);
-        if !status.is_success() {
-            let error = self.classify(target, status, &headers, &body);
-            if let Some(wait) = error.retry_after() {
-                self.inner.limiter.pause(wait).await;
-            }
-            return Err(error);
-        }
-        decode(target, &body)
+        Ok((status, headers, body))
     }
 
     /// Turns a response's status into an [`Error`], counting 429s.
@@ -256,6 +285,11 @@ fn refused_error(target: &Target, refused: Refused) -> Error {
         Refused::Unreachable(source) => Error::BudgetUnavailable { target, source },
         Refused::Later(retry_after) => Error::BudgetPaused {
             target,
+            retry_after,
+        },
+        Refused::Held(reason, retry_after) => Error::Held {
+            target,
+            reason,
             retry_after,
         },
     }
@@ -317,6 +351,8 @@ impl fmt::Debug for AsanaClient {
             .finish_non_exhaustive()
     }
 }
+
+mod hold;
 
 #[cfg(test)]
 mod budget_tests;

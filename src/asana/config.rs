@@ -7,7 +7,7 @@ use std::{fmt, num::NonZeroU32, time::Duration};
 use reqwest::Url;
 use secrecy::SecretString;
 
-use super::Budget;
+use super::{Budget, DEFAULT_CIRCUIT_AFTER, DEFAULT_PROBE_INTERVAL};
 
 /// Asana's production API root.
 pub const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
@@ -50,13 +50,20 @@ pub struct AsanaConfig {
     /// control: it spends none of `max_attempts`; past this total the
     /// request ends with a retryable error that says so.
     pub max_rate_limit_wait: Duration,
+    /// With a shared budget: how long apart the probes (`GET /users/me`)
+    /// of a held token are (a 401, or an open circuit).
+    pub probe_interval: Duration,
+    /// With a shared budget: the 5xx or connection failures in a row, over
+    /// every process of the token, that open the circuit.
+    pub circuit_after: u32,
 }
 
 impl AsanaConfig {
     /// A config with the defaults: 150 requests/minute (Asana's free tier)
     /// in a local budget, 10 in flight, 10 s connect and 60 s request timeouts, 5 attempts,
     /// backoff from 1 s up to 60 s, `Retry-After` slept up to 120 s, 429s
-    /// waited out for up to 10 minutes per request.
+    /// waited out for up to 10 minutes per request; a held token probed
+    /// every 30 s, the circuit opened by 5 failures in a row.
     pub fn new(base_url: Url, token: SecretString) -> Self {
         Self {
             base_url,
@@ -71,6 +78,8 @@ impl AsanaConfig {
             backoff_max: Duration::from_secs(60),
             max_retry_wait: Duration::from_secs(120),
             max_rate_limit_wait: Duration::from_secs(600),
+            probe_interval: DEFAULT_PROBE_INTERVAL,
+            circuit_after: DEFAULT_CIRCUIT_AFTER,
         }
     }
 }
@@ -90,6 +99,8 @@ impl fmt::Debug for AsanaConfig {
             .field("backoff_max", &self.backoff_max)
             .field("max_retry_wait", &self.max_retry_wait)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("probe_interval", &self.probe_interval)
+            .field("circuit_after", &self.circuit_after)
             .finish()
     }
 }

@@ -231,6 +231,23 @@ pub enum Error {
         /// How long until the next slot.
         retry_after: Duration,
     },
+    /// The token's work is held for every process of the token (a 401, or
+    /// the circuit opened by failures in a row): the request was not sent.
+    /// A job waits without spending an attempt; the next probe is due in
+    /// `retry_after`.
+    #[error(
+        "{reason}: every worker of this token waits (no request for {target} sent) and probes /users/me; next probe in {}s{}",
+        .retry_after.as_secs_f64().ceil(),
+        if matches!(.reason, super::HoldReason::Unauthorized) { ": check ASANA_ACCESS_TOKEN" } else { "" }
+    )]
+    Held {
+        /// What was asked for.
+        target: Target,
+        /// Why the token's work is held.
+        reason: super::HoldReason,
+        /// When the next probe is due.
+        retry_after: Duration,
+    },
     /// The client configuration is unusable.
     #[error("invalid Asana client configuration: {0}")]
     Config(String),
@@ -278,7 +295,8 @@ impl Error {
             | Self::Transport { .. }
             | Self::Truncated { .. }
             | Self::BudgetUnavailable { .. }
-            | Self::BudgetPaused { .. } => true,
+            | Self::BudgetPaused { .. }
+            | Self::Held { .. } => true,
             Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => {
                 last.is_retryable()
             }
@@ -292,7 +310,9 @@ impl Error {
             Self::RateLimited { retry_after, .. } | Self::Server { retry_after, .. } => {
                 *retry_after
             }
-            Self::BudgetPaused { retry_after, .. } => Some(*retry_after),
+            Self::BudgetPaused { retry_after, .. } | Self::Held { retry_after, .. } => {
+                Some(*retry_after)
+            }
             Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => {
                 last.retry_after()
             }
@@ -300,10 +320,35 @@ impl Error {
         }
     }
 
+    /// Why the token's work waits, when this error means it should (a
+    /// hold, or the 401 that set one): a job then waits for the token
+    /// rather than dying or spending an attempt.
+    pub fn hold(&self) -> Option<super::HoldReason> {
+        match self {
+            Self::Held { reason, .. } => Some(*reason),
+            Self::Unauthorized { .. } => Some(super::HoldReason::Unauthorized),
+            Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => last.hold(),
+            _ => None,
+        }
+    }
+
+    /// Whether the chokepoint counts this as a failure towards opening the
+    /// circuit: a 5xx, a timeout, a connection failure.
+    pub(crate) fn is_outage(&self) -> bool {
+        matches!(
+            self,
+            Self::Server { .. } | Self::Timeout { .. } | Self::Transport { .. }
+        )
+    }
+
     /// The HTTP status, when the error came from one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Unauthorized { .. } => Some(401),
+            Self::Unauthorized { .. }
+            | Self::Held {
+                reason: super::HoldReason::Unauthorized,
+                ..
+            } => Some(401),
             Self::Forbidden { .. } => Some(403),
             Self::NotFound { .. } | Self::NoRoute { .. } => Some(404),
             Self::PaymentRequired { .. } => Some(402),

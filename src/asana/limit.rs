@@ -46,7 +46,11 @@ use tokio::{
     time::Instant,
 };
 
-use super::{BoxError, stats::Recorder};
+use super::{
+    BoxError,
+    hold::{DEFAULT_PROBE_INTERVAL, HoldReason, Outcome, Reported},
+    stats::Recorder,
+};
 
 /// A requests-per-minute budget shared by every process that uses one Asana
 /// token. Implementations keep their state where all processes see it (aegis:
@@ -66,15 +70,58 @@ pub trait SharedBudget: fmt::Debug + Send + Sync {
     /// `Retry-After`); never shortens a pause already set. Best effort: an
     /// implementation logs a failure rather than failing the request.
     fn pause_all(&self, retry_after: Duration) -> BoxFuture<'_, ()>;
+
+    /// While the token's work is held ([`Booking::Held`]), claims the next
+    /// probe for this caller and books its slot: `Some(wait)` when this
+    /// caller probes (after `wait`), `None` when the probe is not due (or
+    /// there is no hold). `force` claims it even before it is due (a
+    /// worker's check of its token at start). A budget without holds
+    /// never claims.
+    ///
+    /// # Errors
+    /// When the shared state cannot be reached.
+    fn claim_probe(&self, force: bool) -> BoxFuture<'_, Result<Option<Duration>, BoxError>> {
+        let _ = force;
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Tells the budget what Asana answered, for the hold: a 401 holds the
+    /// token's work, failures in a row open the circuit, a success lifts
+    /// either. Report successes only when the booking said
+    /// [`failing`](Booking::Slot::failing) or after a probe. Best effort:
+    /// an implementation logs a failure to record it.
+    fn report(&self, outcome: Outcome) -> BoxFuture<'_, Reported> {
+        let _ = outcome;
+        Box::pin(async { Reported::default() })
+    }
+
+    /// How long apart probes of a held token are.
+    fn probe_interval(&self) -> Duration {
+        DEFAULT_PROBE_INTERVAL
+    }
 }
 
 /// A [`SharedBudget`]'s answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Booking {
     /// A slot is booked: send after this wait.
-    Slot(Duration),
+    Slot {
+        /// How long from now the slot is.
+        wait: Duration,
+        /// Whether the token's last answers were failures (report the
+        /// outcome, so that a success ends the run of failures).
+        failing: bool,
+    },
     /// Nothing booked: the next slot is this far away, beyond `max_wait`.
     Later(Duration),
+    /// Nothing booked: the token's work is held; its next probe is due in
+    /// `retry_in` (zero: due now, see [`SharedBudget::claim_probe`]).
+    Held {
+        /// Why.
+        reason: HoldReason,
+        /// When the next probe is due.
+        retry_in: Duration,
+    },
 }
 
 /// Where a client's requests-per-minute budget lives.
@@ -103,6 +150,8 @@ pub(crate) enum Refused {
     Unreachable(BoxError),
     /// The shared budget's next slot is this far away, beyond `max_retry_wait`.
     Later(Duration),
+    /// The token's work is held; the next probe is due in this long.
+    Held(HoldReason, Duration),
 }
 
 /// The burst allowed on top of the steady rate.
@@ -155,15 +204,32 @@ impl Limiter {
         }
     }
 
-    /// Waits for an in-flight slot, for any 429 pause to pass, then for the
-    /// rate budget. Hold the permit until the response body is read.
-    pub(crate) async fn admit(&self, stats: &Recorder) -> Result<SemaphorePermit<'_>, Refused> {
+    /// An in-flight slot, without booking a rate slot (a probe books its
+    /// own with [`SharedBudget::claim_probe`]).
+    pub(crate) async fn permit(&self) -> SemaphorePermit<'_> {
         #[allow(clippy::expect_used)]
-        let permit = self
-            .in_flight
+        self.in_flight
             .acquire()
             .await
-            .expect("the in-flight semaphore is never closed");
+            .expect("the in-flight semaphore is never closed")
+    }
+
+    /// The shared budget, if the rate lives in one.
+    pub(crate) fn shared(&self) -> Option<&Arc<dyn SharedBudget>> {
+        match &self.pace {
+            Pace::Shared(shared) => Some(shared),
+            Pace::Local(_) => None,
+        }
+    }
+
+    /// Waits for an in-flight slot, for any 429 pause to pass, then for the
+    /// rate budget. Hold the permit until the response body is read. The
+    /// flag says whether the token's last answers were failures.
+    pub(crate) async fn admit(
+        &self,
+        stats: &Recorder,
+    ) -> Result<(SemaphorePermit<'_>, bool), Refused> {
+        let permit = self.permit().await;
         loop {
             self.wait_for_pause(stats).await;
             let started = Instant::now();
@@ -171,18 +237,21 @@ impl Limiter {
                 Pace::Local(rate) => {
                     rate.until_ready().await;
                     stats.paced(started.elapsed());
-                    return Ok(permit);
+                    return Ok((permit, false));
                 }
                 Pace::Shared(shared) => {
                     let booking = shared.reserve(self.max_wait).await;
-                    let wait = match booking.map_err(Refused::Unreachable)? {
-                        Booking::Slot(wait) => wait,
+                    let (wait, failing) = match booking.map_err(Refused::Unreachable)? {
+                        Booking::Slot { wait, failing } => (wait, failing),
                         Booking::Later(wait) => return Err(Refused::Later(wait)),
+                        Booking::Held { reason, retry_in } => {
+                            return Err(Refused::Held(reason, retry_in));
+                        }
                     };
                     tokio::time::sleep(wait).await;
                     stats.paced(started.elapsed());
                     if !self.is_paused() {
-                        return Ok(permit);
+                        return Ok((permit, failing));
                     }
                     // A 429 came in while this request slept: its slot lies
                     // inside the pause. Wait the pause out, book a new slot.

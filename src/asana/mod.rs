@@ -15,6 +15,12 @@
 //! [`Error::retry_after`] tells a job when to run again. Fatal errors (400,
 //! 401, 402, 403, 404, 412, 451, schema mismatches) are never retried.
 //!
+//! With a shared budget the chokepoint also keeps the token's hold
+//! (`hold`): a 401, or failures in a row (the circuit), stop every process
+//! of the token; a held request returns [`Error::Held`] at once unless it
+//! is the one that probes `/users/me` (one per probe interval over the
+//! fleet), and the first success lifts the hold.
+//!
 //! The token lives in a `SecretString` and leaves it only as the
 //! `Authorization` header (marked sensitive); no `Debug`, log line or error
 //! contains it.
@@ -24,6 +30,7 @@ mod config;
 mod error;
 mod events;
 mod gid;
+mod hold;
 mod limit;
 mod page;
 mod portfolios;
@@ -38,6 +45,7 @@ pub use config::{AsanaConfig, DEFAULT_BASE_URL};
 pub use error::{BoxError, Error, Result, Target};
 pub use events::{Change, Event, EventResource, Events, EventsResponse};
 pub use gid::{Gid, HasGid, InvalidGid, NamedRef};
+pub use hold::{DEFAULT_CIRCUIT_AFTER, DEFAULT_PROBE_INTERVAL, HoldReason, Outcome, Reported};
 pub use limit::{Booking, Budget, SharedBudget};
 pub use page::{MAX_RESTARTS, NextPage, PAGE_LIMIT, Page, items};
 pub use portfolios::{PORTFOLIO_FIELDS, Portfolio, PortfolioItem, PortfolioProject};

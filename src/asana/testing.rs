@@ -159,7 +159,10 @@ impl SharedBudget for MemoryBudget {
             }
             state.next_slot = Some(slot + self.interval);
             state.reserved += 1;
-            Ok(Booking::Slot(slot - now))
+            Ok(Booking::Slot {
+                wait: slot - now,
+                failing: false,
+            })
         })
     }
 

@@ -15,13 +15,14 @@
 //! shutdown timeout passed → 1, naming the jobs handed back.
 
 use anyhow::Context as _;
-use tracing::info;
+use tracing::{info, warn};
 
 use aegis_jobs::Mode;
 
 use super::{args::WorkerArgs, duration, out::outln, sync_context};
 use crate::{
-    config::{AsanaSettings, DatabaseConfig},
+    asana::{self, AsanaClient},
+    config::{AsanaSettings, ConfigError, DatabaseConfig},
     queue::HandedBack,
     worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
 };
@@ -31,8 +32,11 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     let settings = AsanaSettings::from_env()?;
     let config = worker_config(args);
     let connections = worker::connections_needed(&config);
-    let client = settings.worker_client_config();
+    let mut client = settings.worker_client_config();
+    client.probe_interval = args.probe_interval;
+    client.circuit_after = args.circuit_after;
     let ctx = sync_context(database, &settings, client, connections).await?;
+    check_token(&ctx.asana).await?;
     log_start(&config, args, &settings);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
     let end = end.context("the worker failed")?;
@@ -57,6 +61,22 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
             report.done,
             report.dead
         )),
+    }
+}
+
+/// Asks Asana for the token's user before any job runs: a token Asana
+/// rejects (401) is configuration (exit 2, one line); any other failure
+/// is left to the jobs (they wait for an outage).
+async fn check_token(asana: &AsanaClient) -> anyhow::Result<()> {
+    match asana.check_token().await {
+        Err(error @ asana::Error::Unauthorized { .. }) => {
+            Err(ConfigError(error.to_string()).into())
+        }
+        Err(error) => {
+            warn!(error.message = %error, "could not check the token with Asana; starting anyway");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
     }
 }
 

@@ -10,6 +10,10 @@
 //!   at once (`AbortError` → `Killed`), and so does the last attempt;
 //! - the worker's `--max-attempts` is written on the row, so "dead" is
 //!   `Killed`, or `Failed` with `attempts >= max_attempts`;
+//! - an attempt that met the token's hold (Asana rejecting the token, 401,
+//!   or the circuit open after failures in a row) is neither fatal nor
+//!   charged: its job is handed back (pending, lock cleared, `attempts` as
+//!   they were) to run when the token's next probe is due;
 //! - every write of an attempt is fenced by its lease
 //!   ([`crate::queue::Lease`]): an attempt that lost its job (frozen past
 //!   the rescue window, say) commits nothing, not even its failure.
@@ -18,7 +22,7 @@ use std::{future::Future, time::Duration};
 
 use apalis::prelude::{AbortError, BoxDynError};
 use rand::Rng;
-use tracing::{error, warn};
+use tracing::{debug, error, warn};
 
 use super::JobContext;
 use crate::{
@@ -75,14 +79,21 @@ pub struct Failure {
     pub retry_after: Option<Duration>,
     /// The attempt lost its job to another attempt: it records nothing.
     pub lost: bool,
+    /// The token's work is held: the job waits this long (zero: one probe
+    /// interval) without spending an attempt.
+    pub hold: Option<Duration>,
 }
 
 impl Failure {
     /// Classifies a sync error: Asana's own classification, database
     /// trouble is retryable, a bad request (unknown project) is fatal.
     pub fn from_sync(e: &sync::Error) -> Failure {
+        let hold = match e {
+            sync::Error::Asana(a) => a.hold().map(|_| a.retry_after().unwrap_or_default()),
+            _ => None,
+        };
         let (fatal, retry_after) = match e {
-            sync::Error::Asana(a) => (!a.is_retryable(), a.retry_after()),
+            sync::Error::Asana(a) => (!a.is_retryable() && hold.is_none(), a.retry_after()),
             sync::Error::Fatal(_) => (true, None),
             sync::Error::Store(_) => (false, None),
             sync::Error::UnknownProjects { .. } => (true, None),
@@ -93,6 +104,7 @@ impl Failure {
             fatal,
             retry_after,
             lost: matches!(e, sync::Error::LostOwnership { .. }),
+            hold,
         }
     }
 
@@ -102,6 +114,7 @@ impl Failure {
             fatal: false,
             retry_after: None,
             lost: false,
+            hold: None,
         }
     }
 }
@@ -161,6 +174,11 @@ where
     H: FnOnce(Attempt, Verdict, String) -> HFut,
     HFut: Future<Output = sync::Result<()>>,
 {
+    if let (Some(hold), Some(lease)) = (failure.hold, run.lease.clone())
+        && !failure.lost
+    {
+        return hand_back_held(ctx, (&lease, hold), run, failure, on_failure).await;
+    }
     let policy = ctx.policy;
     let dead = failure.fatal || attempt >= policy.max_attempts;
     let verdict = if dead { Verdict::Dead } else { Verdict::Retry };
@@ -187,6 +205,45 @@ where
     }
     if failure.fatal {
         return Err(AbortError::new(failure).into());
+    }
+    Err(failure.into())
+}
+
+/// The shortest wait of a job handed back for the token's hold.
+const MIN_HOLD_WAIT: Duration = Duration::from_millis(250);
+
+/// A failed attempt that met the token's hold: records it (its requests
+/// count) as retrying, then hands the job back uncharged, to run when the
+/// next probe is due.
+async fn hand_back_held<H, HFut>(
+    ctx: &JobContext,
+    (lease, hold): (&queue::Lease, Duration),
+    run: Attempt,
+    failure: Failure,
+    on_failure: H,
+) -> Result<(), BoxDynError>
+where
+    H: FnOnce(Attempt, Verdict, String) -> HFut,
+    HFut: Future<Output = sync::Result<()>>,
+{
+    let job_id = lease.job_id.as_str();
+    let wait = if hold.is_zero() {
+        ctx.sync.asana.probe_interval()
+    } else {
+        hold
+    };
+    let wait = wait.max(MIN_HOLD_WAIT);
+    if let Err(e) = on_failure(run, Verdict::Retry, failure.message.clone()).await {
+        error!(job.id = job_id, error.message = %e, "could not record the held attempt");
+    }
+    match queue::hand_back(&ctx.sync.pool, lease, wait, &failure.message).await {
+        Ok(true) => {
+            debug!(job.id = job_id, retry_in_ms = wait.as_millis() as u64, error.message = %failure.message, "the token's work is held; job handed back, no attempt spent")
+        }
+        Ok(false) => {
+            warn!(job.id = job_id, error.message = %failure.message, "attempt lost its job to another; nothing recorded")
+        }
+        Err(e) => error!(job.id = job_id, error.message = %e, "could not hand the held job back"),
     }
     Err(failure.into())
 }

@@ -5,6 +5,8 @@
 
 /// A frozen worker's stale attempt, fenced.
 mod fencing;
+/// The token's shared hold: a revoked token, an Asana outage (the circuit).
+mod holds;
 /// Inline syncs interrupted by a signal or killed.
 mod inline;
 /// Undecodable payloads beside valid jobs in one batch.

@@ -100,9 +100,21 @@ pub struct WorkerArgs {
     #[arg(long, value_parser = duration::parse_positive, value_name = "DURATION")]
     pub full_sync_every: Option<Duration>,
 
-    /// How long in-flight jobs may take to finish after SIGTERM/ctrl-c.
+    /// How long in-flight jobs may take to finish after SIGTERM/ctrl-c;
+    /// jobs still running then are handed back to the queue (exit 1).
     #[arg(long, default_value = "30s", value_parser = duration::parse_positive, value_name = "DURATION")]
     pub shutdown_timeout: Duration,
+
+    /// While Asana rejects the token (401) or keeps failing (the circuit is
+    /// open), how often one worker of the token probes it (GET /users/me);
+    /// the first success resumes every worker's work.
+    #[arg(long, default_value = "30s", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub probe_interval: Duration,
+
+    /// 5xx or connection failures in a row, over every worker of the token,
+    /// that open the circuit: work waits, spending no job attempt.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub circuit_after: u32,
 }
 
 /// `aegis queue …`.
