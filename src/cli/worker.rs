@@ -93,6 +93,7 @@ fn worker_config(args: &WorkerArgs) -> WorkerConfig {
         heartbeat: args.heartbeat,
         poll_interval: args.poll_interval,
         schedules: schedules(args),
+        outage_limit: args.db_outage_limit,
         ..defaults
     }
 }

@@ -124,3 +124,38 @@ pub async fn hand_back(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Hands back, runnable now, the jobs of `queues` whose rows say `Running`
+/// under a worker named `prefix…` (this live process's) for longer than
+/// `grace`, but whose ids are not in `live` (the jobs its handlers run): an
+/// attempt that ended while the database was unreachable, so its end was
+/// never recorded. Returns them, oldest id first.
+///
+/// # Errors
+/// The database's.
+pub async fn hand_back_unowned(
+    db: impl PgExecutor<'_>,
+    queues: &Queues,
+    (prefix, live): (&str, &[String]),
+    grace: Duration,
+) -> Result<Vec<HandedBack>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(
+        r#"
+        update apalis.jobs j set status = 'Pending', run_at = now(), lock_by = null,
+            lock_at = null, done_at = null,
+            last_result = '{"Err": "handed back: its attempt ended while the database was unreachable"}'
+        where j.job_type = any($1) and j.status = 'Running' and starts_with(j.lock_by, $2)
+          and j.id <> all($3) and j.lock_at < now() - make_interval(secs => $4)
+        returning j.id, j.job_type as kind, j.job as payload
+        "#,
+    )
+    .bind(queues.all())
+    .bind(prefix)
+    .bind(live)
+    .bind(grace.as_secs_f64())
+    .fetch_all(db)
+    .await?;
+    let mut jobs: Vec<HandedBack> = rows.into_iter().map(HandedBack::from).collect();
+    jobs.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(jobs)
+}

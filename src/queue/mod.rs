@@ -107,7 +107,7 @@ pub use admin::{PurgeReport, purge_done_older_than};
 use admin::{RetryOutcome, retry, retry_all_dead};
 pub use attempts::persist_attempt;
 pub use coalesce::join_queued_job;
-pub use handback::{HandedBack, hand_back, hand_back_unfinished};
+pub use handback::{HandedBack, hand_back, hand_back_unfinished, hand_back_unowned};
 pub use jobs::{JobDetail, JobSummary, PayloadSummary, list, show};
 pub use lease::{Lease, holds, lease};
 pub use liveness::{DrainReport, beat, drain_report, has_runnable_jobs};

@@ -56,6 +56,19 @@ pub fn is_missing_schema(error: &sqlx::Error) -> bool {
         .is_some_and(|c| c == "42P01" || c == "3F000")
 }
 
+/// Whether `error` says the database could not be reached (refused, reset,
+/// timed out, shutting down, no connection to be had from the pool): an
+/// outage to wait out, not a problem with the work.
+pub fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P02" || c == "57P03"),
+        _ => false,
+    }
+}
+
 /// A stable hash of a row's synced content, so an upsert that changes
 /// nothing is recognised as unchanged.
 pub(crate) fn content_hash<T: serde::Serialize>(content: &T) -> String {

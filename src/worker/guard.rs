@@ -145,6 +145,7 @@ where
     H: FnOnce(Attempt, Verdict, String) -> HFut,
     HFut: Future<Output = sync::Result<()>>,
 {
+    let _running = ctx.running.enter(job_id);
     let lease = match queue::lease(&ctx.sync.pool, job_id).await {
         Ok(lease) => lease,
         Err(e) => {

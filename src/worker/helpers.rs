@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::task::JoinHandle;
 
-use super::{WorkerConfig, schedule, spawn_keepalive, sweep};
+use super::{RunningJobs, WorkerConfig, schedule, spawn_keepalive, sweep};
 use crate::sync::SyncContext;
 
 /// The helper tasks of one registration; aborted on drop.
@@ -26,16 +26,22 @@ pub(super) struct Helpers {
 struct Plan {
     ctx: SyncContext,
     config: WorkerConfig,
+    running: RunningJobs,
 }
 
 impl Helpers {
     /// Helpers for the workers registered with `ctx` and `config`, not
     /// started yet.
-    pub(super) fn new(ctx: &SyncContext, config: &WorkerConfig) -> Arc<Self> {
+    pub(super) fn new(
+        ctx: &SyncContext,
+        config: &WorkerConfig,
+        running: &RunningJobs,
+    ) -> Arc<Self> {
         Arc::new(Helpers {
             plan: Plan {
                 ctx: ctx.clone(),
                 config: config.clone(),
+                running: running.clone(),
             },
             running: OnceLock::new(),
         })
@@ -45,12 +51,16 @@ impl Helpers {
     /// tokio runtime.
     pub(super) fn start(&self) {
         self.running.get_or_init(|| {
-            let Plan { ctx, config } = &self.plan;
+            let Plan {
+                ctx,
+                config,
+                running,
+            } = &self.plan;
             let alive = spawn_keepalive(ctx.pool.clone(), config.name.clone(), config.heartbeat);
             let sweeper = tokio::spawn(sweep::run(
                 ctx.pool.clone(),
                 ctx.namespace.queues.clone(),
-                format!("{}-", config.name),
+                (format!("{}-", config.name), running.clone()),
                 config.heartbeat,
             ));
             let schedules = config.schedules.iter().map(|s| {

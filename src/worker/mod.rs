@@ -15,6 +15,7 @@ mod handlers;
 mod helpers;
 mod keepalive;
 mod process;
+mod running;
 pub mod schedule;
 mod sizing;
 pub mod sweep;
@@ -34,9 +35,13 @@ pub use process::{Error, ProcessEnd, run_process};
 pub use sizing::{RegisterError, connections_needed};
 
 use helpers::Helpers;
+pub use running::RunningJobs;
 use sizing::check_pool;
 
 use crate::sync::SyncContext;
+
+/// How long a draining worker waits out an unreachable database by default.
+pub const DEFAULT_OUTAGE_LIMIT: Duration = Duration::from_secs(600);
 
 /// The portfolio queue is polled this many times less often than the
 /// project queue.
@@ -49,6 +54,8 @@ pub struct JobContext {
     pub sync: SyncContext,
     /// How failed attempts are retried.
     pub policy: RetryPolicy,
+    /// The jobs this process's handlers run now.
+    pub running: RunningJobs,
 }
 
 /// How the workers of one process run.
@@ -69,6 +76,9 @@ pub struct WorkerConfig {
     pub name: String,
     /// Periodic syncs this process helps fire (once per tick overall).
     pub schedules: Vec<schedule::Schedule>,
+    /// How long a draining process waits out an unreachable database
+    /// before it gives up (exit 1).
+    pub outage_limit: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -81,6 +91,7 @@ impl Default for WorkerConfig {
             poll_interval: Duration::from_secs(1),
             name: unique_name(),
             schedules: Vec::new(),
+            outage_limit: DEFAULT_OUTAGE_LIMIT,
         }
     }
 }
@@ -139,10 +150,12 @@ pub fn register(
     config: WorkerConfig,
 ) -> Result<Monitor, RegisterError> {
     check_pool(&ctx.pool, &config)?;
-    let helpers = Helpers::new(&ctx, &config);
+    let running = RunningJobs::default();
+    let helpers = Helpers::new(&ctx, &config, &running);
     let job_ctx = JobContext {
         sync: ctx,
         policy: config.policy,
+        running,
     };
     let (portfolio_ctx, project_ctx) = (job_ctx.clone(), job_ctx);
     let (portfolio_cfg, project_cfg) = (config.clone(), config);

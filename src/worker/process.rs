@@ -68,7 +68,7 @@ pub async fn run_process(
     let poll = config.poll_interval.min(Duration::from_millis(250));
     info!(worker.name = %config.name, concurrency = config.concurrency, drain, "worker starting");
     let ctx_queues = ctx.namespace.queues.clone();
-    let name = config.name.clone();
+    let (name, outage_limit) = (config.name.clone(), config.outage_limit);
     let restart = config.restart_policy();
     let monitor = register(Monitor::new(), ctx, config)?
         .should_restart(move |worker, error| restart(worker, error).unwrap_or(false))
@@ -78,7 +78,7 @@ pub async fn run_process(
     let signal = async move {
         tokio::select! {
             _ = stop_signal() => info!("stop signal received; finishing in-flight jobs"),
-            result = drained(&watch_pool, &queues, poll), if drain => {
+            result = drained(&watch_pool, &queues, poll, outage_limit), if drain => {
                 result.map_err(std::io::Error::other)?;
                 info!("queue drained");
             }
@@ -104,14 +104,38 @@ pub async fn run_process(
     Ok(ProcessEnd::Stopped)
 }
 
+/// Returns once no aegis job can run any more. An unreachable database is
+/// waited out (the workers' own queries fail and are retried meanwhile)
+/// for at most `outage_limit`.
 async fn drained(
     pool: &sqlx::PgPool,
     queues: &aegis_jobs::Queues,
     poll: Duration,
+    outage_limit: Duration,
 ) -> Result<(), sqlx::Error> {
+    let mut outage: Option<tokio::time::Instant> = None;
     loop {
-        if !has_runnable_jobs(pool, queues).await? {
-            return Ok(());
+        match has_runnable_jobs(pool, queues).await {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                if outage.take().is_some() {
+                    info!("the database is reachable again; draining on");
+                }
+            }
+            Err(e) if crate::store::is_unreachable(&e) => {
+                let since = *outage.get_or_insert_with(|| {
+                    warn!(
+                        error = %crate::store::describe(&e),
+                        limit_s = outage_limit.as_secs(),
+                        "the database is unreachable; waiting for it before draining on"
+                    );
+                    tokio::time::Instant::now()
+                });
+                if since.elapsed() >= outage_limit {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
         }
         tokio::time::sleep(poll).await;
     }

@@ -1,9 +1,16 @@
-//! The poison sweep: a job whose payload does not decode must not freeze
-//! the batch it was fetched with (see [`crate::queue::stranded`]). Every
-//! heartbeat, this process's jobs left `Queued` by an incarnation of its
-//! workers that died on a failed fetch are decoded as apalis decodes them:
-//! an undecodable one is dead at once with the decode error as its reason,
-//! the others go back to the queue at once, with no attempt charged.
+//! The sweep of jobs that would otherwise wait for ever, every heartbeat:
+//!
+//! - **Poison**: a job whose payload does not decode must not freeze the
+//!   batch it was fetched with (see [`crate::queue::stranded`]). This
+//!   process's jobs left `Queued` by an incarnation of its workers that died
+//!   on a failed fetch are decoded as apalis decodes them: an undecodable
+//!   one is dead at once with the decode error as its reason, the others go
+//!   back to the queue at once, with no attempt charged.
+//! - **Ownerless**: a job whose row says `Running` under this process's
+//!   workers but that no handler here runs ([`super::RunningJobs`]): its
+//!   attempt ended while the database was unreachable, so its end was never
+//!   recorded, and as this process is alive nobody would rescue it. It goes
+//!   back to the queue ([`crate::queue::hand_back_unowned`]).
 
 use std::time::Duration;
 
@@ -12,6 +19,7 @@ use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use tracing::{error, info, warn};
 
+use super::RunningJobs;
 use crate::queue;
 
 /// What one sweep did.
@@ -22,6 +30,10 @@ pub struct Swept {
     /// Jobs handed back to the queue.
     pub released: u64,
 }
+
+/// How long a job may be `Running` under this process before its handler
+/// shows in [`RunningJobs`] (it enters within milliseconds of starting).
+const GRACE: Duration = Duration::from_secs(5);
 
 /// Why `payload` would not decode as a job of `queue`; `None` when it does.
 pub fn decode_error(queues: &Queues, queue: &str, payload: &[u8]) -> Option<String> {
@@ -68,13 +80,43 @@ pub async fn sweep(pool: &PgPool, queues: &Queues, prefix: &str) -> Result<Swept
     Ok(swept)
 }
 
+/// Hands back the jobs `Running` under the workers named `prefix…` that no
+/// handler of `running` runs; returns how many.
+///
+/// # Errors
+/// The database's.
+pub async fn ownerless(
+    pool: &PgPool,
+    queues: &Queues,
+    (prefix, running): (&str, &RunningJobs),
+) -> Result<usize, sqlx::Error> {
+    let live = running.snapshot();
+    let handed = queue::hand_back_unowned(pool, queues, (prefix, &live), GRACE).await?;
+    if !handed.is_empty() {
+        warn!(
+            jobs = %queue::HandedBack::line(&handed),
+            "jobs whose attempt ended while the database was unreachable are back in the queue"
+        );
+    }
+    Ok(handed.len())
+}
+
 /// Sweeps every `every` until aborted.
-pub(super) async fn run(pool: PgPool, queues: Queues, prefix: String, every: Duration) {
+pub(super) async fn run(
+    pool: PgPool,
+    queues: Queues,
+    (prefix, running): (String, RunningJobs),
+    every: Duration,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(e) = sweep(&pool, &queues, &prefix).await {
+        let swept = async {
+            sweep(&pool, &queues, &prefix).await?;
+            ownerless(&pool, &queues, (&prefix, &running)).await
+        };
+        if let Err(e) = swept.await {
             warn!(error = %crate::store::describe(&e), "the poison sweep failed; retrying at the next beat");
         }
     }

@@ -154,5 +154,6 @@ pub fn worker_config() -> WorkerConfig {
         poll_interval: Duration::from_millis(100),
         name: worker::unique_name(),
         schedules: Vec::new(),
+        outage_limit: worker::DEFAULT_OUTAGE_LIMIT,
     }
 }

@@ -20,6 +20,8 @@ mod migrations;
 mod ownership;
 /// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
 mod processes;
+/// A TCP proxy in front of PostgreSQL that a test can cut.
+mod proxy;
 /// Queue inspection and administration over a real apalis schema.
 mod queue;
 /// A run's `sync_runs` row: every attempt's requests, each task counted once.

@@ -9,6 +9,8 @@ mod fencing;
 mod holds;
 /// Inline syncs interrupted by a signal or killed.
 mod inline;
+/// The database cut away under a draining worker, then back.
+mod outage;
 /// Undecodable payloads beside valid jobs in one batch.
 mod poison;
 /// SIGTERM past the shutdown timeout: unfinished jobs handed back at once.

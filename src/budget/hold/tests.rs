@@ -24,7 +24,9 @@ async fn held(budget: &PgBudget) -> Option<HoldReason> {
 
 #[sqlx::test(migrations = false)]
 async fn failures_in_a_row_open_the_circuit_once_and_a_success_closes_it(pool: PgPool) {
-    crate::store::migrate(&pool, &crate::store::Schema::public()).await.unwrap();
+    crate::store::migrate(&pool, &crate::store::Schema::public())
+        .await
+        .unwrap();
     let (one, two) = (budget(&pool, LONG), budget(&pool, LONG));
     one.reserve_slot(LONG).await.unwrap();
     assert!(!one.record(Outcome::Failure).await.unwrap().changed);
@@ -64,7 +66,9 @@ async fn failures_in_a_row_open_the_circuit_once_and_a_success_closes_it(pool: P
 
 #[sqlx::test(migrations = false)]
 async fn a_401_holds_at_once_and_one_probe_per_interval_is_claimed(pool: PgPool) {
-    crate::store::migrate(&pool, &crate::store::Schema::public()).await.unwrap();
+    crate::store::migrate(&pool, &crate::store::Schema::public())
+        .await
+        .unwrap();
     let (one, two) = (budget(&pool, Duration::ZERO), budget(&pool, LONG));
     one.reserve_slot(LONG).await.unwrap();
     let set = one.record(Outcome::Unauthorized).await.unwrap();

@@ -100,6 +100,11 @@ pub struct WorkerArgs {
     #[arg(long, value_parser = duration::parse_positive, value_name = "DURATION")]
     pub full_sync_every: Option<Duration>,
 
+    /// With --drain: how long an unreachable database is waited out (jobs
+    /// resume when it is back) before the worker gives up with exit 1.
+    #[arg(long, default_value = "10m", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub db_outage_limit: Duration,
+
     /// How long in-flight jobs may take to finish after SIGTERM/ctrl-c;
     /// jobs still running then are handed back to the queue (exit 1).
     #[arg(long, default_value = "30s", value_parser = duration::parse_positive, value_name = "DURATION")]

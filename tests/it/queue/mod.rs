@@ -11,6 +11,8 @@ use uuid::Uuid;
 mod admin;
 /// Stats, list and show.
 mod inspect;
+/// Running rows no handler runs: handed back.
+mod ownerless;
 
 pub const DAY: f64 = 86_400.0;
 
