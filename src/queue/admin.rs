@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::PgExecutor;
+use sqlx::{Acquire, PgConnection, PgExecutor};
 
 use aegis_jobs::Queues;
 
@@ -90,10 +90,31 @@ pub struct PurgeReport {
     pub workers: u64,
 }
 
+/// Worker rows seen this recently are never purged, whatever the age asked
+/// for: their worker may be alive (a live worker whose row is gone fails
+/// every job it records).
+pub const LIVE_WORKER_WINDOW: Duration = Duration::from_secs(600);
+
+/// What [`purge_done_older_than`] would delete now, without deleting it
+/// (the same statement, rolled back).
+///
+/// # Errors
+/// When the query fails.
+pub async fn purge_preview(
+    conn: &mut PgConnection,
+    queues: &Queues,
+    age: Duration,
+) -> Result<PurgeReport> {
+    let mut tx = conn.begin().await?;
+    let report = purge_done_older_than(&mut *tx, queues, age).await?;
+    tx.rollback().await?;
+    Ok(report)
+}
+
 /// Deletes, in one statement, the `Done` jobs of aegis's queues that
 /// finished more than `age` ago, and the rows of aegis's workers not seen for
-/// `age` that no remaining job references (`lock_by`). Dead, pending and
-/// running jobs are never deleted.
+/// `age` (nor within [`LIVE_WORKER_WINDOW`]) that no remaining job
+/// references (`lock_by`). Dead, pending and running jobs are never deleted.
 ///
 /// # Errors
 /// When the query fails.
@@ -108,7 +129,8 @@ pub async fn purge_done_older_than(
         "where j.job_type = any($1) and j.status = 'Done' and j.done_at < cutoff.at ",
         "returning j.id), ",
         "stale as (delete from apalis.workers w using cutoff ",
-        "where w.worker_type = any($1) and w.last_seen < cutoff.at and not exists (",
+        "where w.worker_type = any($1) ",
+        "and w.last_seen < least(cutoff.at, now() - make_interval(secs => $3)) and not exists (",
         "select 1 from apalis.jobs j where j.lock_by = w.id ",
         "and not exists (select 1 from purged p where p.id = j.id)) ",
         "returning w.id) ",
@@ -116,6 +138,7 @@ pub async fn purge_done_older_than(
     ))
     .bind(queues.all())
     .bind(age.as_secs_f64())
+    .bind(LIVE_WORKER_WINDOW.as_secs_f64())
     .fetch_one(db)
     .await?;
     Ok(PurgeReport {

@@ -103,7 +103,7 @@ pub mod schema;
 mod state;
 mod stats;
 
-pub use admin::{PurgeReport, purge_done_older_than};
+pub use admin::{LIVE_WORKER_WINDOW, PurgeReport, purge_done_older_than, purge_preview};
 use admin::{RetryOutcome, retry, retry_all_dead};
 pub use attempts::persist_attempt;
 pub use coalesce::join_queued_job;

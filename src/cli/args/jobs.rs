@@ -210,9 +210,14 @@ pub struct QueueRetryArgs {
 #[derive(Debug, Clone, ClapArgs)]
 pub struct QueuePurgeArgs {
     /// Delete done jobs that finished longer ago than this (e.g. 7d), and
-    /// worker rows not seen for as long. Dead and pending jobs stay.
+    /// worker rows not seen for as long (never one seen in the last 10
+    /// minutes: its worker may be alive). Dead and pending jobs stay.
     #[arg(long, required = true, value_parser = duration::parse, value_name = "DURATION")]
     pub done_older_than: Duration,
+
+    /// Delete without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
 
     /// Print JSON instead of text.
     #[arg(long)]

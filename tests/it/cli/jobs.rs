@@ -154,3 +154,42 @@ async fn retrying_all_dead_with_none_dead_is_done_and_says_so(pool: PgPool) {
     let json: serde_json::Value = serde_json::from_str(&retry.stdout).expect("JSON");
     assert_eq!(json, serde_json::json!({"retried": [], "runs_reopened": 0}));
 }
+
+#[sqlx::test(migrations = false)]
+async fn purge_says_what_it_will_delete_and_needs_yes_off_a_terminal(pool: PgPool) {
+    let (env, id) = one_pending_job(&pool).await;
+    sqlx::query(
+        "update apalis.jobs set status = 'Done', done_at = now() - interval '2 days' where id = $1",
+    )
+    .bind(&id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let asked = aegis(&env, &["queue", "purge", "--done-older-than", "1d"]).await;
+    assert_config_error(
+        &asked,
+        "error: queue purge would delete 1 done job(s) finished more than 1d ago and 0 stale \
+         worker row(s): nothing deleted (pass --yes to delete them)",
+    );
+    let left: i64 = sqlx::query_scalar("select count(*) from apalis.jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "nothing deleted without --yes");
+    let purged = aegis(
+        &env,
+        &["queue", "purge", "--done-older-than", "1d", "--yes"],
+    )
+    .await;
+    assert_eq!(purged.code, Some(0), "{}", purged.both());
+    assert!(
+        purged.stdout.contains("purged 1 done job(s)"),
+        "{}",
+        purged.stdout
+    );
+    let left: i64 = sqlx::query_scalar("select count(*) from apalis.jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -188,3 +188,39 @@ async fn purge_keeps_recent_and_dead_jobs_and_referenced_workers(pool: PgPool) {
     .await;
     assert_eq!(again.unwrap(), PurgeReport::default());
 }
+
+#[sqlx::test(migrations = false)]
+async fn purge_never_deletes_a_worker_seen_in_the_live_window(pool: PgPool) {
+    migrated(&pool).await;
+    worker(&pool, "alive", SYNC_PROJECT_TASKS, 1.0).await;
+    worker(&pool, "gone", SYNC_PROJECT_TASKS, 3.0 * DAY).await;
+    let (done, _) = project_job(&pool, "1").await;
+    put(&pool, &done, Row::done(60.0).locked_by("alive")).await;
+    let queues = aegis_jobs::Queues::default();
+    let mut conn = pool.acquire().await.unwrap();
+    let preview = queue::purge_preview(&mut conn, &queues, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        preview,
+        PurgeReport {
+            jobs: 1,
+            workers: 1
+        }
+    );
+    assert_eq!(
+        ids(&pool, "select id from apalis.jobs").await,
+        std::slice::from_ref(&done),
+        "a preview deletes nothing"
+    );
+    let report = queue::purge_done_older_than(&pool, &queues, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report, preview);
+    let workers = ids(&pool, "select id from apalis.workers order by id").await;
+    assert_eq!(
+        workers,
+        ["alive"],
+        "the live worker's row stays, its done job goes"
+    );
+}
