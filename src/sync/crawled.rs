@@ -10,6 +10,7 @@ use crate::{
     asana::{Gid, Task},
     queue::Lease,
     runs::Tally,
+    store::locks::LockMark,
 };
 
 /// What a crawl saw and did, and the reconciliation it found.
@@ -20,6 +21,9 @@ pub struct Crawled {
     pub(crate) tally: Tally,
     /// The attempt's lease, checked by every page write.
     pub(crate) lease: Option<Lease>,
+    /// The project's run lock `(project, session)`, checked by every page
+    /// write.
+    pub(crate) run_lock: Option<(String, LockMark)>,
     /// Tasks with subtasks still to list.
     pub(crate) parents: Vec<Gid>,
     /// Highest `modified_at` seen.
@@ -37,11 +41,12 @@ pub struct Crawled {
 
 impl Crawled {
     /// A crawl for `attempt`: its figures go to the attempt's tally, its
-    /// writes are fenced by the attempt's lease.
+    /// writes are fenced by the attempt's lease and run lock.
     pub(crate) fn new(attempt: &Attempt) -> Crawled {
         Crawled {
             tally: attempt.tally.clone(),
             lease: attempt.lease.clone(),
+            run_lock: attempt.run_lock(),
             ..Crawled::default()
         }
     }

@@ -204,7 +204,8 @@ pub async fn project_job(
             ))
         })?;
     adopt_orphan_job(ctx, job, job_id, &project).await?;
-    let _running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+    let running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+    attempt.holds_run_lock(&project.asana_gid, &running);
     let children = Children::OfJob(job_id);
     runs::child_started(&ctx.pool, children).await?;
     let crawled = crawl_project(ctx, attempt, &project, job.mode, &PlainObserver).await?;

@@ -21,7 +21,10 @@ use crate::{
     asana::{self, AsanaClient, ClientStats, Gid},
     queue::{self, Lease},
     runs::{RequestFigures, Tally, TaskFigures},
-    store,
+    store::{
+        self,
+        locks::{LockMark, RunLock},
+    },
 };
 
 pub use aegis_jobs::Mode;
@@ -67,6 +70,16 @@ pub enum Error {
     /// does not know, an invalid gid, a payload that cannot be encoded).
     #[error("{0}")]
     Fatal(String),
+    /// The session holding the project's run lock was lost (its connection
+    /// killed or dropped) while the attempt ran: another sync of the project
+    /// may be running, so nothing more of this one is written. Retryable.
+    #[error(
+        "project {project}: the sync lost its run lock (its database session ended); its writes were refused"
+    )]
+    LostRunLock {
+        /// The project.
+        project: String,
+    },
     /// The attempt no longer owns its job (it was rescued or restarted
     /// elsewhere): nothing more of it is written.
     #[error("job {job}: this attempt lost the job to another one; its writes were refused")]
@@ -100,6 +113,9 @@ pub struct Attempt {
     /// A queued attempt's lease on its job (none inline): every write the
     /// attempt commits checks it ([`Attempt::fence`]).
     pub lease: Option<Lease>,
+    /// The project's run lock, once the attempt holds it: every write checks
+    /// that its session still exists.
+    run_lock: Arc<Mutex<Option<(String, LockMark)>>>,
     recorded: Arc<Mutex<ClientStats>>,
 }
 
@@ -110,6 +126,7 @@ impl Attempt {
             asana: ctx.asana.scoped(),
             tally: Tally::new(),
             lease: None,
+            run_lock: Arc::default(),
             recorded: Arc::default(),
         }
     }
@@ -128,7 +145,32 @@ impl Attempt {
     /// # Errors
     /// [`Error::LostOwnership`] when another attempt has the job now.
     pub async fn fence(&self, conn: &mut sqlx::PgConnection) -> Result<()> {
-        fence(conn, self.lease.as_ref()).await
+        fence(conn, self.lease.as_ref(), self.run_lock().as_ref()).await
+    }
+
+    /// Checks, in the caller's transaction, the lease alone: for recording an
+    /// attempt's result, which an attempt that lost only its run lock may
+    /// still do.
+    ///
+    /// # Errors
+    /// [`Error::LostOwnership`] when another attempt has the job now.
+    pub async fn fence_job(&self, conn: &mut sqlx::PgConnection) -> Result<()> {
+        fence(conn, self.lease.as_ref(), None).await
+    }
+
+    /// Holds the run lock of `project` from now on: later writes are fenced
+    /// by it too.
+    pub fn holds_run_lock(&self, project: &str, lock: &RunLock) {
+        *self.run_lock.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((project.to_owned(), lock.mark()));
+    }
+
+    /// The run lock it holds: `(project, session)`.
+    pub(crate) fn run_lock(&self) -> Option<(String, LockMark)> {
+        self.run_lock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The requests not yet recorded, and the task figures so far.
@@ -145,12 +187,26 @@ impl Attempt {
     }
 }
 
-/// [`Attempt::fence`] for a bare lease.
-pub(crate) async fn fence(conn: &mut sqlx::PgConnection, lease: Option<&Lease>) -> Result<()> {
-    match lease {
-        Some(lease) if !queue::holds(conn, lease).await? => Err(Error::LostOwnership {
+/// [`Attempt::fence`]: the job's lease and the project's run lock, checked
+/// in the caller's transaction.
+pub(crate) async fn fence(
+    conn: &mut sqlx::PgConnection,
+    lease: Option<&Lease>,
+    run_lock: Option<&(String, LockMark)>,
+) -> Result<()> {
+    if let Some(lease) = lease
+        && !queue::holds(conn, lease).await?
+    {
+        return Err(Error::LostOwnership {
             job: lease.job_id.clone(),
-        }),
+        });
+    }
+    match run_lock {
+        Some((project, mark)) if !store::locks::still_held(conn, mark).await? => {
+            Err(Error::LostRunLock {
+                project: project.clone(),
+            })
+        }
         _ => Ok(()),
     }
 }

@@ -195,7 +195,7 @@ async fn write_tasks(
         crawl.watermark = crawl.watermark.max(task.modified_at);
     }
     let mut tx = ctx.pool.begin().await?;
-    super::fence(&mut tx, crawl.lease.as_ref()).await?;
+    super::fence(&mut tx, crawl.lease.as_ref(), crawl.run_lock.as_ref()).await?;
     let counts = store::tasks::upsert_page(&mut tx, project.id, &rows, Utc::now()).await?;
     tx.commit().await?;
     crawl.tally.update(|f| f.add_page(&counts));

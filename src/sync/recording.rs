@@ -54,7 +54,9 @@ pub(crate) async fn record_alone(
     error: Option<&str>,
 ) -> Result<()> {
     let mut tx = ctx.pool.begin().await?;
-    attempt.fence(&mut tx).await?;
+    // Bookkeeping, not synced data: the lease alone decides (an attempt
+    // that lost only its run lock still records its failure).
+    attempt.fence_job(&mut tx).await?;
     runs::lock_runs(&mut tx, children).await?;
     record_attempt(&mut tx, children, outcome, figures, error).await?;
     tx.commit().await?;

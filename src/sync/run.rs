@@ -145,7 +145,8 @@ async fn sync_one(
     observer.project_started(&project.name);
     let attempt = Attempt::new(ctx);
     let result = async {
-        let _running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+        let running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
+        attempt.holds_run_lock(&project.asana_gid, &running);
         sync_project_tasks(ctx, &attempt, project, mode, observer).await
     }
     .await;

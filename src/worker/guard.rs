@@ -98,6 +98,7 @@ impl Failure {
             sync::Error::Store(_) => (false, None),
             sync::Error::UnknownProjects { .. } => (true, None),
             sync::Error::Partial { .. } | sync::Error::LostOwnership { .. } => (false, None),
+            sync::Error::LostRunLock { .. } => (false, None),
         };
         Failure {
             message: e.to_string(),

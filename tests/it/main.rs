@@ -19,7 +19,7 @@ mod migrations;
 /// Which work a worker may do: jobs of another portfolio are dead at once.
 mod ownership;
 /// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
-mod processes;
+pub(crate) mod processes;
 /// A TCP proxy in front of PostgreSQL that a test can cut.
 mod proxy;
 /// Queue inspection and administration over a real apalis schema.

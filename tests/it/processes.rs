@@ -16,7 +16,7 @@ mod poison;
 /// SIGTERM past the shutdown timeout: unfinished jobs handed back at once.
 mod shutdown;
 /// SIGKILL and SIGTERM.
-mod signals;
+pub(crate) mod signals;
 
 use std::{process::Stdio, time::Duration};
 

@@ -25,9 +25,9 @@ use crate::{
 
 /// `(task gid, content hash, deleted, home project gid, its projects'
 /// gids)`, sorted.
-pub(super) type TaskRow = (String, String, bool, Option<String>, Vec<String>);
+pub(crate) type TaskRow = (String, String, bool, Option<String>, Vec<String>);
 
-pub(super) async fn task_rows(pool: &PgPool) -> Vec<TaskRow> {
+pub(crate) async fn task_rows(pool: &PgPool) -> Vec<TaskRow> {
     sqlx::query_as(
         "select t.asana_gid, t.content_hash, t.deleted_at is not null, \
          (select h.asana_gid from projects h where h.id = t.project_id), \
@@ -42,7 +42,7 @@ pub(super) async fn task_rows(pool: &PgPool) -> Vec<TaskRow> {
 
 /// The task rows a clean inline sync of `fake` gives, in a scratch database
 /// next to `pool`'s (dropped afterwards).
-pub(super) async fn clean_sync_rows(pool: &PgPool, fake: &FakeAsana) -> Vec<TaskRow> {
+pub(crate) async fn clean_sync_rows(pool: &PgPool, fake: &FakeAsana) -> Vec<TaskRow> {
     let own = pool.connect_options().get_database().unwrap().to_owned();
     // Postgres cuts names at 63 bytes: keep it short and distinct from `own`.
     let name = format!("aegis_clean_{}", &own[own.len().saturating_sub(40)..]);
