@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 /// The default queue names: stable strings, never derived from Rust type
 /// paths. [`Queues`] chooses others.
 pub mod queue {
-    /// Where [`SyncPortfolio`](super::SyncPortfolio) jobs wait by default.
+    /// Where [`SyncPortfolio`](crate::SyncPortfolio) jobs wait by default.
     pub const SYNC_PORTFOLIO: &str = "aegis.sync-portfolio";
-    /// Where [`SyncProjectTasks`](super::SyncProjectTasks) jobs wait by default.
+    /// Where [`SyncProjectTasks`](crate::SyncProjectTasks) jobs wait by default.
     pub const SYNC_PROJECT_TASKS: &str = "aegis.sync-project-tasks";
     /// Every default aegis queue.
     pub const ALL: [&str; 2] = [SYNC_PORTFOLIO, SYNC_PROJECT_TASKS];
@@ -17,9 +17,9 @@ pub mod queue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
-    /// [`SyncPortfolio`].
+    /// [`SyncPortfolio`](crate::SyncPortfolio).
     SyncPortfolio,
-    /// [`SyncProjectTasks`].
+    /// [`SyncProjectTasks`](crate::SyncProjectTasks).
     SyncProjectTasks,
 }
 
