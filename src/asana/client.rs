@@ -55,8 +55,8 @@ struct Data<T> {
 }
 
 impl AsanaClient {
-    /// Builds the client: one reqwest `Client` (rustls) with the timeouts and
-    /// the token as a sensitive default header.
+    /// Builds the client: one reqwest `Client` (rustls with ring and
+    /// the platform's verifier, no process-wide provider) with the timeouts and the token as a sensitive default header.
     ///
     /// # Errors
     /// [`Error::Config`] when the token cannot be an HTTP header value or the
@@ -72,7 +72,10 @@ impl AsanaClient {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let tls = tls::client_config()
+            .map_err(|e| Error::Config(format!("cannot set up TLS for the HTTP client: {e}")))?;
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .default_headers(headers)
             .user_agent(concat!("aegis/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.connect_timeout)
@@ -353,6 +356,7 @@ impl fmt::Debug for AsanaClient {
 }
 
 mod hold;
+mod tls;
 
 #[cfg(test)]
 mod budget_tests;

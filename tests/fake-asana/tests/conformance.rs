@@ -7,6 +7,8 @@
 
 #[path = "conformance/common.rs"]
 mod common;
+#[path = "support/http.rs"]
+mod http;
 #[path = "conformance/deletion.rs"]
 mod deletion;
 #[path = "conformance/events.rs"]

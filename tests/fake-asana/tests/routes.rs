@@ -10,6 +10,8 @@ mod control;
 mod events;
 #[path = "routes/harness.rs"]
 mod harness;
+#[path = "support/http.rs"]
+mod http;
 #[path = "routes/reads.rs"]
 mod reads;
 #[path = "routes/semantics.rs"]

@@ -16,6 +16,9 @@ use tokio::sync::{Semaphore, mpsc};
 use super::*;
 use crate::error::RATE_LIMIT_MESSAGE;
 
+#[path = "../../tests/support/http.rs"]
+mod http;
+
 const TOKEN: &str = "secret-token-1";
 const OTHER: &str = "secret-token-2";
 
@@ -76,7 +79,7 @@ pub(super) async fn harness(config: GateConfig) -> Harness {
     Harness {
         base: format!("http://{addr}/api/1.0"),
         gate,
-        client: Client::new(),
+        client: http::client(),
         entered,
         release,
     }
@@ -106,7 +109,7 @@ impl Harness {
 
     /// A request on a fresh connection, for faults that kill the connection.
     pub(super) async fn try_get_fresh(&self, path: &str) -> reqwest::Result<reqwest::Response> {
-        Client::new()
+        http::client()
             .get(format!("{}{path}", self.base))
             .bearer_auth(TOKEN)
             .send()

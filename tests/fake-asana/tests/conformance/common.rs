@@ -51,7 +51,7 @@ pub async fn start(config: Config) -> Fake {
     let fake = FakeAsana::spawn(config).await.expect("the fake starts");
     Fake {
         fake,
-        client: Client::new(),
+        client: crate::http::client(),
     }
 }
 

@@ -39,7 +39,7 @@ async fn prints_one_json_line_serves_and_stops_on_sigterm() {
     assert!(info["admin_url"].as_str().unwrap().ends_with("/_admin"));
     let portfolio = info["portfolio_gid"].as_str().unwrap();
     let url = format!("{base}/portfolios/{portfolio}/items");
-    let items: Value = reqwest::Client::new()
+    let items: Value = crate::http::client()
         .get(url)
         .bearer_auth("0/bin-token")
         .send()

@@ -19,7 +19,7 @@ impl Harness {
         .expect("spawn the fake");
         Harness {
             fake,
-            http: Client::new(),
+            http: crate::http::client(),
         }
     }
 
