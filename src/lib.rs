@@ -19,7 +19,10 @@
 //! - [`embedding`]: a host service's entry point: [`Aegis::builder`] makes
 //!   everything the workers need from plain values; migrate, register into
 //!   the host's `Monitor`, enqueue in the host's transaction, wait for runs.
-//! - [`cli`], [`config`], [`telemetry`]: the `aegis` binary's edge.
+//! - [`config`]: typed, validated configuration from the environment.
+//! - `cli`, `telemetry` (feature `cli`, on by default): the `aegis` binary's
+//!   edge, its command line, output and logging. A host embedding aegis
+//!   turns the default features off and gets none of the CLI's crates.
 //!
 //! The job payloads and the enqueue helpers live in the `aegis-jobs` crate,
 //! which another service can use alone.
@@ -27,6 +30,7 @@
 
 pub mod asana;
 pub mod budget;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod embedding;
@@ -34,6 +38,7 @@ pub mod queue;
 pub mod runs;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "cli")]
 pub mod telemetry;
 pub mod worker;
 
