@@ -21,7 +21,6 @@
 use std::{future::Future, time::Duration};
 
 use apalis::prelude::{AbortError, BoxDynError};
-use rand::Rng;
 use tracing::{debug, error, warn};
 
 use super::JobContext;
@@ -61,7 +60,7 @@ impl RetryPolicy {
         let exp = self
             .base
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-        let jitter = rand::rng().random_range(0.75..=1.25);
+        let jitter = rand::random_range(0.75..=1.25);
         let backoff = exp.min(self.max).mul_f64(jitter);
         retry_after.map_or(backoff, |r| backoff.max(r))
     }
