@@ -7,14 +7,14 @@
 
 #[path = "conformance/common.rs"]
 mod common;
-#[path = "support/http.rs"]
-mod http;
 #[path = "conformance/deletion.rs"]
 mod deletion;
 #[path = "conformance/events.rs"]
 mod events;
 #[path = "conformance/filters.rs"]
 mod filters;
+#[path = "support/http.rs"]
+mod http;
 #[path = "conformance/limits.rs"]
 mod limits;
 #[path = "conformance/opt_fields.rs"]
