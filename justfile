@@ -22,10 +22,11 @@ build:
 fmt:
     cargo fmt --all
 
-# Check formatting, clippy (warnings are errors) and the module seams (scripts/seams.sh).
+# Check formatting, clippy (warnings are errors; also the library without the `cli` feature, as a host builds it) and the module seams (scripts/seams.sh).
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p aegis --no-default-features --lib -- -D warnings
     scripts/seams.sh
 
 # Run every test of the workspace against a real PostgreSQL (brought up if needed).
@@ -47,6 +48,10 @@ bench *args:
     cargo build --release --workspace
     export DATABASE_URL="$(scripts/db.sh url)"
     exec target/release/aegis-bench --root . {{args}}
+
+# What depending on aegis costs a host: two clean debug builds (a host with its own apalis job, then the same with aegis), CPU seconds, crates, ratio; writes target/bench/build_cost.json (~10 min on 2 cores).
+build-cost *args:
+    scripts/build_cost.sh {{args}}
 
 # Run the fake Asana on its own (prints one JSON line: base_url, token, portfolio_gid, admin_url).
 fake port="8787" preset="demo" *args:
