@@ -51,7 +51,7 @@ pub struct Run {
     pub scope: Json<aegis_jobs::Scope>,
     /// Portfolio.
     pub portfolio_gid: String,
-    /// `queued`, `running`, `done`, `partial` or `failed`.
+    /// `queued`, `running`, `done`, `partial`, `failed` or `cancelled`.
     pub status: RunStatus,
     /// When it was recorded (enqueued, for a queued run).
     pub started_at: DateTime<Utc>,
