@@ -294,6 +294,7 @@ fn refused_error(target: &Target, refused: Refused) -> Error {
             target,
             reason,
             retry_after,
+            cause: None,
         },
     }
 }

@@ -170,7 +170,11 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// Connecting, or sending, failed (DNS, refused, reset).
-    #[error("could not reach Asana for {target}")]
+    #[error(
+        "could not reach Asana at {} for {target}: {} (check ASANA_BASE_URL and the network)",
+        origin(.source),
+        root_cause(.source)
+    )]
     Transport {
         /// What was asked for.
         target: Target,
@@ -236,7 +240,8 @@ pub enum Error {
     /// A job waits without spending an attempt; the next probe is due in
     /// `retry_after`.
     #[error(
-        "{reason}: every worker of this token waits (no request for {target} sent) and probes /users/me; next probe in {}s{}",
+        "{reason}{}: every worker of this token waits (no request for {target} sent) and probes /users/me; next probe in {}s{}",
+        .cause.as_ref().map(|c| format!(" (last: {c})")).unwrap_or_default(),
         .retry_after.as_secs_f64().ceil(),
         if matches!(.reason, super::HoldReason::Unauthorized) { ": check ASANA_ACCESS_TOKEN" } else { "" }
     )]
@@ -247,6 +252,8 @@ pub enum Error {
         reason: super::HoldReason,
         /// When the next probe is due.
         retry_after: Duration,
+        /// The failure of this request that opened the hold, if it did.
+        cause: Option<String>,
     },
     /// The client configuration is unusable.
     #[error("invalid Asana client configuration: {0}")]
@@ -369,3 +376,28 @@ pub(crate) use classify::from_response;
 
 #[cfg(test)]
 mod tests;
+
+/// `scheme://host:port` of the request a transport error is about (no
+/// path, query or credentials); `ASANA_BASE_URL` when reqwest gives none.
+fn origin(error: &reqwest::Error) -> String {
+    match error.url() {
+        Some(url) => {
+            let host = url.host_str().unwrap_or("?");
+            match url.port_or_known_default() {
+                Some(port) => format!("{}://{host}:{port}", url.scheme()),
+                None => format!("{}://{host}", url.scheme()),
+            }
+        }
+        None => "ASANA_BASE_URL".to_owned(),
+    }
+}
+
+/// The innermost cause of `error` (e.g. `Connection refused (os error
+/// 111)`, `dns error: failed to lookup address information`).
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

@@ -56,6 +56,7 @@ impl AsanaClient {
                 target: target.clone(),
                 reason,
                 retry_after: shared.probe_interval(),
+                cause: Some(error.to_string()),
             },
             _ => error,
         }
@@ -84,6 +85,7 @@ impl AsanaClient {
             target: target.clone(),
             reason,
             retry_after,
+            cause: None,
         };
         let Some(shared) = self.inner.limiter.shared() else {
             return Ok(());
@@ -127,10 +129,12 @@ impl AsanaClient {
         let Some(shared) = self.inner.limiter.shared() else {
             return error;
         };
+        let probed = error.to_string();
         let held = |reason| Error::Held {
             target: target.clone(),
             reason,
             retry_after: shared.probe_interval(),
+            cause: Some(probed.clone()),
         };
         if let Some(wait) = error.retry_after() {
             self.inner.limiter.pause(wait).await;

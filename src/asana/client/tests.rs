@@ -259,6 +259,15 @@ async fn timeouts_and_refused_connections_are_retryable() {
         matches!(&error, Error::GaveUp { last, .. } if matches!(**last, Error::Transport { .. })),
         "{error:?}"
     );
+    // The message names where it tried and why it failed, in one line.
+    let text = error.to_string();
+    let origin = closed.trim_end_matches("/api/1.0");
+    assert!(
+        text.starts_with(&format!("could not reach Asana at {origin} for ")),
+        "{text}"
+    );
+    assert!(text.contains("refused"), "{text}");
+    assert!(text.contains("check ASANA_BASE_URL"), "{text}");
 }
 
 #[tokio::test]
