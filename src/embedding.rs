@@ -52,7 +52,7 @@ use crate::{
     budget,
     config::{AsanaSettings, DATABASE_CONNECT_TIMEOUT, DEFAULT_REQUESTS_PER_MINUTE},
     runs::{self, FinishedRuns, Run, WaitError},
-    store::{self, Namespace, Schema, namespace::EMBEDDED_SCHEMA},
+    store::{self, Namespace, Schema},
     sync::{self, SyncContext},
     worker::{self, RegisterError, WorkerConfig, schedule::Schedule},
 };
@@ -223,6 +223,7 @@ impl Aegis {
         token: impl Into<String>,
         portfolio_gid: impl Into<String>,
     ) -> AegisBuilder {
+        let defaults = Namespace::embedded_default();
         AegisBuilder {
             host_pool: host_pool.clone(),
             token: SecretString::from(token.into()),
@@ -230,8 +231,8 @@ impl Aegis {
             requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
             base_url: DEFAULT_BASE_URL.to_owned(),
             user_gid: None,
-            schema: EMBEDDED_SCHEMA.to_owned(),
-            queue_prefix: Queues::default().prefix().to_owned(),
+            schema: defaults.schema.as_str().to_owned(),
+            queue_prefix: defaults.queues.prefix().to_owned(),
             max_connections: None,
             worker: WorkerConfig::default(),
         }
