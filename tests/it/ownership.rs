@@ -56,13 +56,15 @@ async fn a_job_for_another_portfolio_is_dead_with_the_reason(pool: PgPool) {
     assert_eq!(projects, 0, "nothing of the worker's portfolio was written");
 }
 
-/// The backend pid holding the run lock of project `gid`, once one does.
+/// The backend pid holding the run lock of project `gid` in this test's
+/// database (other tests sync projects with the same gids), once one does.
 async fn run_lock_holder(pool: &PgPool, gid: &str) -> i32 {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let pid: Option<i32> = sqlx::query_scalar(
-            "select pid from pg_locks where locktype = 'advisory' and granted \
-             and objid = (hashtext('aegis.project-run:' || $1)::bigint & 4294967295)::oid",
+            "select l.pid from pg_locks l join pg_database d on d.oid = l.database \
+             where l.locktype = 'advisory' and l.granted and d.datname = current_database() \
+             and l.objid = (hashtext('aegis.project-run:' || $1)::bigint & 4294967295)::oid",
         )
         .bind(gid)
         .fetch_optional(pool)
