@@ -77,23 +77,19 @@ pub async fn hand_back_unfinished(
     queues: &Queues,
     prefix: &str,
 ) -> Result<Vec<HandedBack>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
-        r#"
-        update apalis.jobs j set status = 'Pending', run_at = now(), lock_by = null,
-            lock_at = null, done_at = null,
-            last_result = '{"Err": "handed back: its worker stopped before the job finished"}'
-        where j.job_type = any($1) and j.status in ('Queued', 'Running')
-          and starts_with(j.lock_by, $2)
-        returning j.id, j.job_type as kind, j.job as payload
-        "#,
+    let held = Held {
+        prefix,
+        statuses: &["Queued", "Running"],
+        except: &[],
+        locked_for: Duration::ZERO,
+    };
+    hand_back_held_by(
+        db,
+        queues,
+        held,
+        "its worker stopped before the job finished",
     )
-    .bind(queues.all())
-    .bind(prefix)
-    .fetch_all(db)
-    .await?;
-    let mut jobs: Vec<HandedBack> = rows.into_iter().map(HandedBack::from).collect();
-    jobs.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(jobs)
+    .await
 }
 
 /// Hands back the job of `lease`, runnable `run_in` from now, with `reason`
@@ -139,20 +135,53 @@ pub async fn hand_back_unowned(
     (prefix, live): (&str, &[String]),
     grace: Duration,
 ) -> Result<Vec<HandedBack>, sqlx::Error> {
+    let held = Held {
+        prefix,
+        statuses: &["Running"],
+        except: live,
+        locked_for: grace,
+    };
+    let reason = "its attempt ended while the database was unreachable";
+    hand_back_held_by(db, queues, held, reason).await
+}
+
+/// Which rows of this process's workers [`hand_back_held_by`] hands back.
+struct Held<'a> {
+    /// Worker names start with this.
+    prefix: &'a str,
+    /// Raw apalis statuses to take.
+    statuses: &'a [&'a str],
+    /// Job ids to leave alone.
+    except: &'a [String],
+    /// Only rows locked at least this long ago.
+    locked_for: Duration,
+}
+
+/// Hands back, runnable now and uncharged, the jobs of `queues` that `held`
+/// selects, `handed back: {reason}` as their last result; oldest id first.
+async fn hand_back_held_by(
+    db: impl PgExecutor<'_>,
+    queues: &Queues,
+    held: Held<'_>,
+    reason: &str,
+) -> Result<Vec<HandedBack>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
         r#"
         update apalis.jobs j set status = 'Pending', run_at = now(), lock_by = null,
             lock_at = null, done_at = null,
-            last_result = '{"Err": "handed back: its attempt ended while the database was unreachable"}'
-        where j.job_type = any($1) and j.status = 'Running' and starts_with(j.lock_by, $2)
-          and j.id <> all($3) and j.lock_at < now() - make_interval(secs => $4)
+            last_result = jsonb_build_object('Err', 'handed back: ' || $6::text)
+        where j.job_type = any($1) and j.status = any($3) and starts_with(j.lock_by, $2)
+          and j.id <> all($4)
+          and coalesce(j.lock_at, '-infinity') <= now() - make_interval(secs => $5)
         returning j.id, j.job_type as kind, j.job as payload
         "#,
     )
     .bind(queues.all())
-    .bind(prefix)
-    .bind(live)
-    .bind(grace.as_secs_f64())
+    .bind(held.prefix)
+    .bind(held.statuses)
+    .bind(held.except)
+    .bind(held.locked_for.as_secs_f64())
+    .bind(reason)
     .fetch_all(db)
     .await?;
     let mut jobs: Vec<HandedBack> = rows.into_iter().map(HandedBack::from).collect();
