@@ -13,6 +13,13 @@
 //!   `probe_at` one probe interval on, so the whole fleet sends one probe
 //!   per interval whatever its size. The first success lifts the hold.
 //!
+//! - Probes back off with the hold's age: the next one is due after the
+//!   larger of the probe interval and an eighth of the time the hold has
+//!   lasted, at most ten probe intervals. A 30-minute outage at the default
+//!   30 s interval costs about 25 probes (8 in the first four minutes, then
+//!   one per eighth of the age), and work resumes at most an eighth of the
+//!   outage (at most five minutes) after Asana is back.
+//!
 //! Every change is one statement under the row lock; whether it changed
 //! the hold is read in the same statement, so exactly one process logs
 //! each change.
@@ -26,6 +33,12 @@ use crate::asana::{HoldReason, Outcome, Reported};
 
 /// `(hold after, whether the statement changed it, seconds the lifted hold lasted)`.
 type Change = (Option<String>, bool, Option<f64>);
+
+/// The next probe waits at least the hold's age divided by this.
+const PROBE_BACKOFF_DIVISOR: f64 = 8.0;
+
+/// … and at most this many probe intervals.
+const PROBE_BACKOFF_MAX_FACTOR: i64 = 10;
 
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
@@ -47,7 +60,10 @@ impl PgBudget {
                  next_slot = greatest(b.next_slot, clock_timestamp(), b.paused_until)
                              + $2 * interval '1 microsecond',
                  probe_at = case when b.hold is null then null
-                                 else clock_timestamp() + $3 * interval '1 microsecond' end,
+                                 else clock_timestamp() + greatest(
+                                     $3 * interval '1 microsecond',
+                                     least((clock_timestamp() - b.hold_since) / $5,
+                                           $3 * $6 * interval '1 microsecond')) end,
                  updated_at = clock_timestamp()
              where $4 or (b.hold is not null and b.probe_at <= clock_timestamp())
              returning b.next_slot - $2 * interval '1 microsecond', clock_timestamp()",
@@ -56,6 +72,8 @@ impl PgBudget {
         .bind(self.interval_us())
         .bind(micros(self.probe_interval))
         .bind(force)
+        .bind(PROBE_BACKOFF_DIVISOR)
+        .bind(PROBE_BACKOFF_MAX_FACTOR)
         .fetch_optional(&self.pool)
         .await?;
         Ok(slot.map(|(at, now)| Slot {

@@ -91,3 +91,40 @@ async fn a_401_holds_at_once_and_one_probe_per_interval_is_claimed(pool: PgPool)
         "a 5xx keeps the 401's hold"
     );
 }
+
+/// Seconds from the database's now until the token's next probe.
+async fn next_probe_in(pool: &PgPool) -> f64 {
+    sqlx::query_scalar(
+        "select extract(epoch from probe_at - clock_timestamp())::float8 \
+         from rate_budgets where key = 'k'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn probes_back_off_with_the_holds_age_up_to_ten_intervals(pool: PgPool) {
+    crate::store::migrate(&pool, &crate::store::Schema::public())
+        .await
+        .unwrap();
+    let one = budget(&pool, Duration::from_secs(2));
+    one.reserve_slot(LONG).await.unwrap();
+    one.record(Outcome::Unauthorized).await.unwrap();
+    for (age, want) in [(0, 2.0), (80, 10.0), (4000, 20.0)] {
+        sqlx::query(
+            "update rate_budgets set probe_at = clock_timestamp(), \
+             hold_since = clock_timestamp() - make_interval(secs => $1)",
+        )
+        .bind(f64::from(age))
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert!(one.claim_probe_slot(false).await.unwrap().is_some(), "due");
+        let next = next_probe_in(&pool).await;
+        assert!(
+            (want - 0.5..=want + 0.5).contains(&next),
+            "a hold {age} s old probes again in {next} s, not ~{want} s"
+        );
+    }
+}

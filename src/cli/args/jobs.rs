@@ -111,8 +111,9 @@ pub struct WorkerArgs {
     pub shutdown_timeout: Duration,
 
     /// While Asana rejects the token (401) or keeps failing (the circuit is
-    /// open), how often one worker of the token probes it (GET /users/me);
-    /// the first success resumes every worker's work.
+    /// open), how often one worker of the token probes it (GET /users/me),
+    /// at first: probes back off to an eighth of the hold's age (at most ten
+    /// intervals). The first success resumes every worker's work.
     #[arg(long, default_value = "30s", value_parser = duration::parse_positive, value_name = "DURATION")]
     pub probe_interval: Duration,
 
