@@ -10,7 +10,9 @@
 //!   workers but that no handler here runs ([`super::RunningJobs`]): its
 //!   attempt ended while the database was unreachable, so its end was never
 //!   recorded, and as this process is alive nobody would rescue it. It goes
-//!   back to the queue ([`crate::queue::hand_back_unowned`]).
+//!   back to the queue ([`crate::queue::hand_back_unowned`]). A job that
+//!   ended here lately is not ownerless: apalis flushes ends late
+//!   ([`super::running::ENDED_GRACE`]).
 
 use std::time::Duration;
 
@@ -91,7 +93,16 @@ pub async fn ownerless(
     (prefix, running): (&str, &RunningJobs),
 ) -> Result<usize, sqlx::Error> {
     let live = running.snapshot();
-    let handed = queue::hand_back_unowned(pool, queues, (prefix, &live), GRACE).await?;
+    let mut tx = pool.begin().await?;
+    let handed = queue::hand_back_unowned(&mut *tx, queues, (prefix, &live), GRACE).await?;
+    // A handler that entered between the snapshot and the statement (its
+    // start flushed meanwhile) is not ownerless: try again next beat.
+    let live = running.snapshot();
+    if handed.iter().any(|job| live.contains(&job.id)) {
+        tx.rollback().await?;
+        return Ok(0);
+    }
+    tx.commit().await?;
     if !handed.is_empty() {
         warn!(
             jobs = %queue::HandedBack::line(&handed),
