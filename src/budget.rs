@@ -71,10 +71,10 @@
 //!
 //! # Concurrency
 //!
-//! The budget bounds the rate, not the requests in flight: each process keeps
-//! its own cap (`AsanaConfig::max_in_flight`, default 10), so the processes
-//! of one token × that cap must stay under Asana's 50 concurrent GETs (4
-//! processes at the default, with headroom).
+//! The slots bound the rate, not the requests in flight. Those are shared
+//! too ([`shares`]): each process holds a share of the token's cap (Asana's
+//! 50 concurrent reads), at most its own `AsanaConfig::max_in_flight`, so a
+//! fleet of any size stays under the cap.
 
 use std::{fmt, num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -84,6 +84,9 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tracing::warn;
+use uuid::Uuid;
+
+pub use shares::{DEFAULT_SHARE_LEASE, DEFAULT_SHARE_RENEWAL, DEFAULT_TOKEN_IN_FLIGHT};
 
 use crate::asana::{
     AsanaConfig, Booking, BoxError, Budget, DEFAULT_CIRCUIT_AFTER, DEFAULT_PROBE_INTERVAL,
@@ -132,7 +135,8 @@ pub fn interval(rpm: NonZeroU32, margin: Duration) -> Duration {
 /// `config.requests_per_minute`, with the default margin.
 pub fn share(config: &mut AsanaConfig, pool: PgPool) {
     let budget = PgBudget::for_token(pool, &config.token, config.requests_per_minute)
-        .with_hold(config.probe_interval, config.circuit_after);
+        .with_hold(config.probe_interval, config.circuit_after)
+        .with_token_in_flight(config.token_in_flight);
     config.budget = Budget::Shared(Arc::new(budget));
 }
 
@@ -169,6 +173,11 @@ pub struct PgBudget {
     interval: Duration,
     probe_interval: Duration,
     circuit_after: u32,
+    /// This instance's membership in the token's in-flight shares.
+    member: Uuid,
+    token_in_flight: usize,
+    share_renewal: Duration,
+    share_lease: Duration,
 }
 
 impl PgBudget {
@@ -182,6 +191,10 @@ impl PgBudget {
             interval: interval(rpm, DEFAULT_JITTER_MARGIN),
             probe_interval: DEFAULT_PROBE_INTERVAL,
             circuit_after: DEFAULT_CIRCUIT_AFTER,
+            member: Uuid::new_v4(),
+            token_in_flight: DEFAULT_TOKEN_IN_FLIGHT,
+            share_renewal: DEFAULT_SHARE_RENEWAL,
+            share_lease: DEFAULT_SHARE_LEASE,
         }
     }
 
@@ -341,6 +354,26 @@ impl SharedBudget for PgBudget {
         self.probe_interval
     }
 
+    fn in_flight_lease(&self) -> Option<(Duration, Duration)> {
+        Some((self.share_renewal, self.share_lease))
+    }
+
+    fn renew_in_flight(
+        &self,
+        want: usize,
+        in_use: usize,
+    ) -> BoxFuture<'_, Result<usize, crate::asana::BoxError>> {
+        Box::pin(async move { Ok(self.renew_in_flight(want, in_use).await?) })
+    }
+
+    fn leave_in_flight(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(error) = PgBudget::leave_in_flight(self).await {
+                warn!(%error, budget.key = %self.key, "could not give back this process's in-flight share");
+            }
+        })
+    }
+
     fn pause_all(&self, retry_after: Duration) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Err(error) = self.pause(retry_after).await {
@@ -358,10 +391,12 @@ impl fmt::Debug for PgBudget {
             .field("interval", &self.interval)
             .field("probe_interval", &self.probe_interval)
             .field("circuit_after", &self.circuit_after)
+            .field("token_in_flight", &self.token_in_flight)
             .finish_non_exhaustive()
     }
 }
 
 pub mod hold;
+pub mod shares;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,9 @@ use secrecy::SecretString;
 
 use super::{Budget, DEFAULT_CIRCUIT_AFTER, DEFAULT_PROBE_INTERVAL};
 
+/// Asana's cap on one token's concurrent read requests.
+pub const TOKEN_IN_FLIGHT: usize = 50;
+
 /// Asana's production API root.
 pub const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
 
@@ -29,6 +32,10 @@ pub struct AsanaConfig {
     /// Requests in flight at once, per process (Asana rejects more than 50
     /// concurrent reads per token: keep this × worker processes under 50).
     pub max_in_flight: usize,
+    /// Requests in flight at once over every process of the token, shared
+    /// with [`Budget::Shared`] (each process holds a share, at most its
+    /// `max_in_flight`). Asana: 50 concurrent reads per token.
+    pub token_in_flight: usize,
     /// Timeout for establishing a connection.
     pub connect_timeout: Duration,
     /// Timeout for a whole request, body included.
@@ -71,6 +78,7 @@ impl AsanaConfig {
             requests_per_minute: NonZeroU32::new(150).unwrap_or(NonZeroU32::MIN),
             budget: Budget::Local,
             max_in_flight: 10,
+            token_in_flight: TOKEN_IN_FLIGHT,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             max_attempts: 5,
@@ -92,6 +100,7 @@ impl fmt::Debug for AsanaConfig {
             .field("requests_per_minute", &self.requests_per_minute)
             .field("budget", &self.budget)
             .field("max_in_flight", &self.max_in_flight)
+            .field("token_in_flight", &self.token_in_flight)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("max_attempts", &self.max_attempts)

@@ -33,18 +33,18 @@
 //!
 //! # Concurrency
 //!
-//! The in-flight cap is per process: `max_in_flight` × processes must stay
-//! under Asana's 50 concurrent GETs per token. The default of 10 allows 4
-//! worker processes per token with headroom (5 at the very most).
+//! A cap on requests in flight ([`flights`]): alone, `max_in_flight`; with
+//! a shared budget that shares the token's cap (Asana rejects more than 50
+//! concurrent reads per token), this process's share of it, so that a
+//! fleet of any size stays under the cap.
 
 use std::{fmt, num::NonZeroU32, sync::Arc, sync::Mutex, time::Duration};
 
 use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::{
-    sync::{Semaphore, SemaphorePermit},
-    time::Instant,
-};
+use tokio::time::Instant;
+
+use flights::{Flight, Flights};
 
 use super::{
     BoxError,
@@ -98,6 +98,35 @@ pub trait SharedBudget: fmt::Debug + Send + Sync {
     /// How long apart probes of a held token are.
     fn probe_interval(&self) -> Duration {
         DEFAULT_PROBE_INTERVAL
+    }
+
+    /// `Some((renewal, lease))` when this budget shares the token's cap on
+    /// requests in flight among its processes: each renews its share every
+    /// `renewal`, and a share not renewed for `lease` lapses. `None` (the
+    /// default): each process keeps its own `max_in_flight`.
+    fn in_flight_lease(&self) -> Option<(Duration, Duration)> {
+        None
+    }
+
+    /// Renews this process's share of the token's cap, wanting `want` with
+    /// `in_use` requests in flight now; returns how many it may have in
+    /// flight. The shares of live processes never add up to more than the
+    /// cap.
+    ///
+    /// # Errors
+    /// When the shared state cannot be reached.
+    fn renew_in_flight(
+        &self,
+        want: usize,
+        in_use: usize,
+    ) -> BoxFuture<'_, Result<usize, BoxError>> {
+        let _ = in_use;
+        Box::pin(async move { Ok(want) })
+    }
+
+    /// Gives this process's share back (a clean stop). Best effort.
+    fn leave_in_flight(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
     }
 }
 
@@ -179,7 +208,7 @@ enum Pace {
 /// Rate, concurrency and 429-pause gates, shared by every clone of a client.
 pub(crate) struct Limiter {
     pace: Pace,
-    in_flight: Semaphore,
+    flights: Arc<Flights>,
     paused_until: Mutex<Option<Instant>>,
     /// Longest wait for a shared slot slept in memory.
     max_wait: Duration,
@@ -192,26 +221,28 @@ impl Limiter {
         budget: &Budget,
         max_wait: Duration,
     ) -> Self {
-        let pace = match budget {
-            Budget::Local => Pace::Local(RateLimiter::direct(quota(rpm))),
-            Budget::Shared(shared) => Pace::Shared(Arc::clone(shared)),
+        let (pace, flights) = match budget {
+            Budget::Local => (
+                Pace::Local(RateLimiter::direct(quota(rpm))),
+                Flights::new(max_in_flight, None),
+            ),
+            Budget::Shared(shared) => (
+                Pace::Shared(Arc::clone(shared)),
+                Flights::new(max_in_flight, Some(shared)),
+            ),
         };
         Self {
             pace,
-            in_flight: Semaphore::new(max_in_flight.max(1)),
+            flights,
             paused_until: Mutex::new(None),
             max_wait,
         }
     }
 
-    /// An in-flight slot, without booking a rate slot (a probe books its
+    /// A place in flight, without booking a rate slot (a probe books its
     /// own with [`SharedBudget::claim_probe`]).
-    pub(crate) async fn permit(&self) -> SemaphorePermit<'_> {
-        #[allow(clippy::expect_used)]
-        self.in_flight
-            .acquire()
-            .await
-            .expect("the in-flight semaphore is never closed")
+    pub(crate) async fn permit(&self) -> Result<Flight<'_>, Refused> {
+        self.flights.enter().await.map_err(Refused::Unreachable)
     }
 
     /// The shared budget, if the rate lives in one.
@@ -225,11 +256,8 @@ impl Limiter {
     /// Waits for an in-flight slot, for any 429 pause to pass, then for the
     /// rate budget. Hold the permit until the response body is read. The
     /// flag says whether the token's last answers were failures.
-    pub(crate) async fn admit(
-        &self,
-        stats: &Recorder,
-    ) -> Result<(SemaphorePermit<'_>, bool), Refused> {
-        let permit = self.permit().await;
+    pub(crate) async fn admit(&self, stats: &Recorder) -> Result<(Flight<'_>, bool), Refused> {
+        let permit = self.permit().await?;
         loop {
             self.wait_for_pause(stats).await;
             let started = Instant::now();
@@ -304,5 +332,6 @@ impl Limiter {
     }
 }
 
+mod flights;
 #[cfg(test)]
 mod tests;

@@ -41,7 +41,7 @@ mod tasks;
 mod users;
 
 pub use client::AsanaClient;
-pub use config::{AsanaConfig, DEFAULT_BASE_URL};
+pub use config::{AsanaConfig, DEFAULT_BASE_URL, TOKEN_IN_FLIGHT};
 pub use error::{BoxError, Error, Result, Target};
 pub use events::{Change, Event, EventResource, Events, EventsResponse};
 pub use gid::{Gid, HasGid, InvalidGid, NamedRef};

@@ -5,6 +5,8 @@
 
 /// A frozen worker's stale attempt, fenced.
 mod fencing;
+/// Eight workers on one token under Asana's in-flight cap.
+mod fleet;
 /// The token's shared hold: a revoked token, an Asana outage (the circuit).
 mod holds;
 /// Inline syncs interrupted by a signal or killed.

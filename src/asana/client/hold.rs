@@ -102,6 +102,7 @@ impl AsanaClient {
         let me = Target::new("user", "me");
         let url = self.url(&me, "/users/me", &[("opt_fields", "name".to_owned())])?;
         let permit = self.inner.limiter.permit().await;
+        let permit = permit.map_err(|refused| super::refused_error(target, refused))?;
         self.stats.request();
         let exchanged = self.exchange(&me, &url).await;
         drop(permit);
