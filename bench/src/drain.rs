@@ -25,6 +25,8 @@ pub struct Workers {
     pub concurrency: u16,
     /// Give up after this long.
     pub timeout: Duration,
+    /// More `aegis worker` flags.
+    pub extra: &'static [&'static str],
 }
 
 /// What a drained sync came to.
@@ -61,7 +63,8 @@ pub async fn sync(
         workers.processes
     ));
     let concurrency = workers.concurrency.to_string();
-    let worker_args = ["worker", "--drain", "--concurrency", &concurrency];
+    let mut worker_args = vec!["worker", "--drain", "--concurrency", &concurrency];
+    worker_args.extend_from_slice(workers.extra);
     let mut children = Vec::new();
     for k in 0..workers.processes {
         let log = bench.log(&format!("{label}-worker-{k}"));

@@ -182,6 +182,7 @@ async fn resync_unchanged(bench: &Bench, synced: &Synced, s: &mut Scenario) -> a
         processes: 1,
         concurrency: 4,
         timeout: Duration::from_secs(240),
+        extra: &[],
     };
     let drained = drain::sync(bench, &env, &s.name, false, workers).await?;
     let stats = synced.fake.stats();

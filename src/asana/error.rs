@@ -311,6 +311,18 @@ impl Error {
         }
     }
 
+    /// Whether the shared budget (the database) could not be reached, so
+    /// the request was never sent.
+    pub fn is_budget_unavailable(&self) -> bool {
+        match self {
+            Self::BudgetUnavailable { .. } => true,
+            Self::GaveUp { last, .. } | Self::RateLimitWaitExceeded { last, .. } => {
+                last.is_budget_unavailable()
+            }
+            _ => false,
+        }
+    }
+
     /// The earliest moment a retry may be sent, as Asana asked (429, 503).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

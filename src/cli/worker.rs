@@ -24,6 +24,7 @@ use crate::{
     asana::{self, AsanaClient},
     config::{AsanaSettings, ConfigError, DatabaseConfig},
     queue::HandedBack,
+    store,
     worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
 };
 
@@ -35,7 +36,9 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     let mut client = settings.worker_client_config();
     client.probe_interval = args.probe_interval;
     client.circuit_after = args.circuit_after;
+    client.token_in_flight = usize::from(args.token_in_flight);
     let ctx = sync_context(database, &settings, client, connections).await?;
+    check_connections(&ctx.pool, connections, config.concurrency).await?;
     check_token(&ctx.asana).await?;
     log_start(&config, args, &settings);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
@@ -67,6 +70,36 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
 /// Asks Asana for the token's user before any job runs: a token Asana
 /// rejects (401) is configuration (exit 2, one line); any other failure
 /// is left to the jobs (they wait for an outage).
+/// Refuses to start when the database allows fewer new connections than
+/// this worker may open: a worker short of connections does not fail, it
+/// stalls.
+async fn check_connections(
+    pool: &sqlx::PgPool,
+    needed: u32,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let room = match store::connection_room(pool).await {
+        Ok(room) => room,
+        Err(error) => {
+            let error = store::describe(&error);
+            warn!(error.message = %error, "could not count the database's free connections; starting anyway");
+            return Ok(());
+        }
+    };
+    // The pool's other connections (beside the one that asked) are this
+    // worker's, though counted in use.
+    let own = i32::try_from(pool.size().saturating_sub(1)).unwrap_or(i32::MAX);
+    let free = room.free.saturating_add(own);
+    if i64::from(free) >= i64::from(needed) {
+        return Ok(());
+    }
+    Err(ConfigError(format!(
+        "the database allows {free} more connections ({}) but this worker may open {needed} at          concurrency {concurrency} (2 × (concurrency + 1) + 6): raise the limit or lower          --concurrency",
+        room.limit
+    ))
+    .into())
+}
+
 async fn check_token(asana: &AsanaClient) -> anyhow::Result<()> {
     match asana.check_token().await {
         Err(error @ asana::Error::Unauthorized { .. }) => {

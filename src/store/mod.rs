@@ -5,6 +5,7 @@
 //! PgConnection` when it runs several statements, so the caller chooses the
 //! transaction. Writes go a page of rows per statement, never a query per row.
 
+pub mod connections;
 pub mod locks;
 mod migrations;
 pub mod namespace;
@@ -13,6 +14,7 @@ pub mod state;
 pub mod status;
 pub mod tasks;
 
+pub use connections::{ConnectionRoom, connection_room, why_no_connection};
 pub use migrations::{applied_migrations, check_migrated, migrate, migrator};
 pub use namespace::{Namespace, Schema};
 

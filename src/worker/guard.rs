@@ -13,7 +13,9 @@
 //! - an attempt that met the token's hold (Asana rejecting the token, 401,
 //!   or the circuit open after failures in a row) is neither fatal nor
 //!   charged: its job is handed back (pending, lock cleared, `attempts` as
-//!   they were) to run when the token's next probe is due;
+//!   they were) to run when the token's next probe is due; so is one that
+//!   found the database unreachable or out of connections (a pool or a
+//!   server with too few: the message then says which);
 //! - every write of an attempt is fenced by its lease
 //!   ([`crate::queue::Lease`]): an attempt that lost its job (frozen past
 //!   the rescue window, say) commits nothing, not even its failure.
@@ -25,7 +27,7 @@ use tracing::{debug, error, warn};
 
 use super::JobContext;
 use crate::{
-    queue,
+    queue, store,
     sync::{self, Attempt},
 };
 
@@ -78,19 +80,29 @@ pub struct Failure {
     pub retry_after: Option<Duration>,
     /// The attempt lost its job to another attempt: it records nothing.
     pub lost: bool,
-    /// The token's work is held: the job waits this long (zero: one probe
-    /// interval) without spending an attempt.
+    /// The token's work is held, or the database gave no connection: the
+    /// job waits this long (zero: one probe interval) without spending an
+    /// attempt.
     pub hold: Option<Duration>,
+    /// No database connection was to be had in time (the pool's or the
+    /// server's connections all in use): the message gets the reason.
+    pub starved: bool,
 }
 
 impl Failure {
     /// Classifies a sync error: Asana's own classification, database
     /// trouble is retryable, a bad request (unknown project) is fatal.
     pub fn from_sync(e: &sync::Error) -> Failure {
+        let unreachable = match e {
+            sync::Error::Store(crate::store::Error::Database(db)) => store::is_unreachable(db),
+            sync::Error::Asana(a) => a.is_budget_unavailable(),
+            _ => false,
+        };
         let hold = match e {
             sync::Error::Asana(a) => a.hold().map(|_| a.retry_after().unwrap_or_default()),
             _ => None,
         };
+        let hold = hold.or(unreachable.then_some(DATABASE_WAIT));
         let (fatal, retry_after) = match e {
             sync::Error::Asana(a) => (!a.is_retryable() && hold.is_none(), a.retry_after()),
             sync::Error::Fatal(_) => (true, None),
@@ -105,6 +117,10 @@ impl Failure {
             retry_after,
             lost: matches!(e, sync::Error::LostOwnership { .. }),
             hold,
+            starved: matches!(
+                e,
+                sync::Error::Store(crate::store::Error::Database(sqlx::Error::PoolTimedOut))
+            ),
         }
     }
 
@@ -115,6 +131,7 @@ impl Failure {
             retry_after: None,
             lost: false,
             hold: None,
+            starved: false,
         }
     }
 }
@@ -154,10 +171,14 @@ where
         }
     };
     let run = Attempt::leased(&ctx.sync, lease);
-    let failure = match attempt_outcome(ctx.policy.timeout, work(run.clone())).await {
+    let mut failure = match attempt_outcome(ctx.policy.timeout, work(run.clone())).await {
         Ok(()) => return Ok(()),
         Err(f) => f,
     };
+    if failure.starved {
+        let why = store::why_no_connection(&ctx.sync.pool).await;
+        failure.message = format!("{}: {why}", failure.message);
+    }
     settle(ctx, (job_id, attempt), run, failure, on_failure).await
 }
 
@@ -209,6 +230,10 @@ where
     }
     Err(failure.into())
 }
+
+/// How long a job waits, uncharged, after its attempt found the database
+/// unreachable or out of connections.
+const DATABASE_WAIT: Duration = Duration::from_secs(2);
 
 /// The shortest wait of a job handed back for the token's hold.
 const MIN_HOLD_WAIT: Duration = Duration::from_millis(250);
@@ -297,6 +322,23 @@ mod tests {
         assert!(third >= Duration::from_secs(3) && third <= Duration::from_secs(5));
         assert!(policy.delay(30, None) <= Duration::from_millis(12_500));
         assert!(policy.delay(1, Some(Duration::from_secs(60))) >= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_database_out_of_reach_or_of_connections_spends_no_attempt() {
+        let starved = sync::Error::Store(sqlx::Error::PoolTimedOut.into());
+        let failure = Failure::from_sync(&starved);
+        assert_eq!(failure.hold, Some(DATABASE_WAIT), "{failure}");
+        assert!(failure.starved && !failure.fatal);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let down = Failure::from_sync(&sync::Error::Store(sqlx::Error::Io(refused).into()));
+        assert_eq!((down.hold, down.starved), (Some(DATABASE_WAIT), false));
+        let query = sync::Error::Store(sqlx::Error::RowNotFound.into());
+        assert_eq!(
+            Failure::from_sync(&query).hold,
+            None,
+            "a query's own error is charged"
+        );
     }
 
     #[tokio::test]

@@ -16,6 +16,8 @@ use crate::helpers;
 
 /// Asana refusing the configured portfolio or base URL: exit 2.
 mod asana;
+/// Too few database connections: the worker's start check, the pool's reason.
+mod connections;
 /// The database: not migrated, failing queries, a URL of another database.
 mod database;
 /// `enqueue` and `queue …`: what they accept, print and refuse.

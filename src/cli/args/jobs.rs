@@ -121,6 +121,12 @@ pub struct WorkerArgs {
     /// that open the circuit: work waits, spending no job attempt.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub circuit_after: u32,
+
+    /// Requests in flight at once over every worker of the token (Asana
+    /// allows 50 concurrent reads per token); each worker holds a share,
+    /// at most 10. Lower it when other tools use the same token.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub token_in_flight: u16,
 }
 
 /// `aegis queue …`.
