@@ -14,6 +14,7 @@ mod errors;
 mod migrate;
 pub mod out;
 mod output;
+mod preflight;
 mod progress;
 mod queue;
 mod queue_admin;

@@ -42,6 +42,7 @@ pub(super) async fn run(
 ) -> anyhow::Result<()> {
     let settings = AsanaSettings::from_env()?;
     let ctx = sync_context(database, &settings, settings.client_config(), 5).await?;
+    super::preflight::check_asana(&ctx.asana).await?;
     let options = SyncOptions {
         projects_only: args.scope.projects_only,
         projects: args.scope.projects.clone(),

@@ -75,3 +75,30 @@ async fn a_base_url_with_a_wrong_path_says_it_looks_wrong(pool: PgPool) {
     );
     assert!(!error.contains("not found or not visible"), "{error}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_unreachable_base_url_is_configuration_at_once_every_time(pool: PgPool) {
+    let fake = fake().await;
+    // Nothing listens on port 9 (discard) of loopback. The sixth run finds
+    // the token's circuit open (five failures in a row) and still says why.
+    let url = "http://127.0.0.1:9/api/1.0";
+    for _ in 0..6 {
+        let run = sync_with(&pool, &fake, &[("ASANA_BASE_URL", url)]).await;
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        let error = error_line(&run);
+        assert!(
+            error.starts_with("error: could not reach Asana at http://127.0.0.1:9 "),
+            "{error}"
+        );
+        assert!(error.contains("Connection refused"), "{error}");
+        assert!(
+            error.ends_with("(check ASANA_BASE_URL and the network)"),
+            "{error}"
+        );
+    }
+    let runs: i64 = sqlx::query_scalar("select count(*) from sync_runs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0, "no run was opened");
+}
