@@ -59,6 +59,12 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
             jobs.len(),
             HandedBack::line(&jobs)
         )),
+        ProcessEnd::StoppedAtOnce(jobs) => Err(anyhow::anyhow!(
+            "a second stop signal stopped the worker at once; {} running job(s) handed back to \
+             the queue, runnable now by another worker: {}",
+            jobs.len(),
+            HandedBack::line(&jobs)
+        )),
         ProcessEnd::Drained(report) => Err(anyhow::anyhow!(
             "drained: {} done, {} dead (see `aegis queue list --state dead`)",
             report.done,
@@ -67,9 +73,6 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     }
 }
 
-/// Asks Asana for the token's user before any job runs: a token Asana
-/// rejects (401) is configuration (exit 2, one line); any other failure
-/// is left to the jobs (they wait for an outage).
 /// Refuses to start when the database allows fewer new connections than
 /// this worker may open: a worker short of connections does not fail, it
 /// stalls.
@@ -100,6 +103,9 @@ async fn check_connections(
     .into())
 }
 
+/// Asks Asana for the token's user before any job runs: a token Asana
+/// rejects (401) is configuration (exit 2, one line); any other failure
+/// is left to the jobs (they wait for an outage).
 async fn check_token(asana: &AsanaClient) -> anyhow::Result<()> {
     match asana.check_token().await {
         Err(error @ asana::Error::Unauthorized { .. }) => {

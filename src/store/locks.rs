@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
+use tracing::info;
 use uuid::Uuid;
 
 use super::Result;
@@ -51,10 +52,25 @@ impl RunLock {
 /// commits nothing more.
 pub async fn hold_project_run(pool: &PgPool, project_gid: &str) -> Result<RunLock> {
     let mut conn = pool.acquire().await?.detach();
-    sqlx::query("select pg_advisory_lock(hashtext('aegis.project-run:' || $1))")
-        .bind(project_gid)
-        .execute(&mut conn)
-        .await?;
+    let free: bool =
+        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('aegis.project-run:' || $1))")
+            .bind(project_gid)
+            .fetch_one(&mut conn)
+            .await?;
+    if !free {
+        info!(
+            project.gid = project_gid,
+            "another sync of this project is running (one at a time per project): waiting for it to finish"
+        );
+        sqlx::query("select pg_advisory_lock(hashtext('aegis.project-run:' || $1))")
+            .bind(project_gid)
+            .execute(&mut conn)
+            .await?;
+        info!(
+            project.gid = project_gid,
+            "the other sync of this project ended; syncing"
+        );
+    }
     let (pid, started): (i32, DateTime<Utc>) = sqlx::query_as(
         "select pid, backend_start from pg_stat_activity where pid = pg_backend_pid()",
     )

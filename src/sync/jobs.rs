@@ -203,6 +203,7 @@ pub async fn project_job(
                 job.project
             ))
         })?;
+    let started = std::time::Instant::now();
     adopt_orphan_job(ctx, job, job_id, &project).await?;
     let running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
     attempt.holds_run_lock(&project.asana_gid, &running);
@@ -217,6 +218,19 @@ pub async fn project_job(
     record_attempt(&mut tx, children, Outcome::Done, (requests, figures), None).await?;
     tx.commit().await?;
     attempt.mark_recorded();
+    info!(
+        project.gid = %project.asana_gid,
+        project = %project.name,
+        created = figures.tasks_created,
+        updated = figures.tasks_updated,
+        unchanged = figures.tasks_unchanged,
+        removed = figures.tasks_removed,
+        deleted = figures.tasks_deleted,
+        requests = requests.api_requests,
+        rate_limited = requests.rate_limited,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "project job done"
+    );
     Ok(figures)
 }
 

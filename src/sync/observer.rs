@@ -37,6 +37,10 @@ impl Observer for PlainObserver {
     fn project_started(&self, name: &str) {
         info!(project = name, "syncing tasks");
     }
+    /// A line per page, so a large project is not silent for minutes.
+    fn tasks_synced(&self, project: &str, count: u64) {
+        info!(project, tasks = count, "page of tasks synced");
+    }
     fn project_finished(&self, name: &str, result: std::result::Result<&TaskFigures, &str>) {
         match result {
             Ok(f) => info!(

@@ -25,6 +25,7 @@ use crate::{
 
 /// How a worker process ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProcessEnd {
     /// Stopped by a signal.
     Stopped,
@@ -33,6 +34,9 @@ pub enum ProcessEnd {
     /// The shutdown timeout passed with these jobs unfinished; they were
     /// handed back to the queue (runnable now by any worker).
     HandedBack(Vec<HandedBack>),
+    /// A second stop signal ended the wait for running jobs at once; they
+    /// were handed back to the queue (runnable now, no attempt charged).
+    StoppedAtOnce(Vec<HandedBack>),
 }
 
 /// Errors of the worker process.
@@ -75,9 +79,17 @@ pub async fn run_process(
         .shutdown_timeout(shutdown_timeout);
     let watch_pool = pool.clone();
     let queues = ctx_queues.clone();
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         tokio::select! {
-            _ = stop_signal() => info!("stop signal received; finishing in-flight jobs"),
+            _ = stop_signal() => {
+                info!(
+                    timeout_s = shutdown_timeout.as_secs_f64(),
+                    "stop signal received; finishing in-flight jobs for at most the shutdown \
+                     timeout (send it again to hand them back now)"
+                );
+                let _ = stopping.send(());
+            }
             result = drained(&watch_pool, &queues, poll, outage_limit), if drain => {
                 result.map_err(std::io::Error::other)?;
                 info!("queue drained");
@@ -85,9 +97,24 @@ pub async fn run_process(
         }
         Ok(())
     };
-    // The Monitor (and with it the keep-alive and schedules) is dropped here.
-    let ended = monitor.run_with_signal(signal).await;
+    // The Monitor (and with it the keep-alive and schedules) is dropped here;
+    // a second signal drops it at once, and the jobs still running go back.
+    let again = async {
+        if stopped.await.is_ok() {
+            stop_signal().await;
+            warn!("second stop signal: handing the running jobs back now");
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let (ended, at_once) = tokio::select! {
+        ended = monitor.run_with_signal(signal) => (ended, false),
+        () = again => (Ok(()), true),
+    };
     let unfinished = queue::hand_back_unfinished(&pool, &ctx_queues, &format!("{name}-")).await?;
+    if at_once {
+        return Ok(ProcessEnd::StoppedAtOnce(unfinished));
+    }
     if !unfinished.is_empty() {
         warn!(
             jobs = %HandedBack::line(&unfinished),

@@ -125,8 +125,7 @@ impl TestApp {
             .expect("worker runs");
         match end {
             ProcessEnd::Drained(report) => report,
-            ProcessEnd::Stopped => panic!("the worker was stopped, not drained"),
-            ProcessEnd::HandedBack(jobs) => panic!("the worker handed back {jobs:?}"),
+            other => panic!("the worker ended {other:?}, not drained"),
         }
     }
 

@@ -184,6 +184,20 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
     assert_eq!(drain.code, Some(0), "{}", drain.both());
     assert!(drain.stdout.contains("0 dead"), "{}", drain.stdout);
     assert_eq!(run_status(&env, first).await, "done");
+    // One result line per project job: its project, counts, requests, time.
+    let done: Vec<&str> = drain
+        .stderr
+        .lines()
+        .filter(|l| l.contains("project job done"))
+        .collect();
+    assert_eq!(done.len(), 3, "{}", drain.stderr);
+    let aegis_line = done
+        .iter()
+        .find(|l| l.contains("project=Aegis"))
+        .expect("Aegis's line");
+    for field in ["created=", "requests=", "duration_ms=", "project.gid="] {
+        assert!(aegis_line.contains(field), "{field} in {aegis_line}");
+    }
     let budgets: i64 = sqlx::query_scalar("select count(*) from rate_budgets")
         .fetch_one(&pool)
         .await

@@ -94,3 +94,28 @@ async fn a_closed_stdout_does_not_turn_a_partial_sync_into_a_success(pool: PgPoo
         "{error}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_piped_sync_logs_each_page_of_a_large_project(pool: PgPool) {
+    helpers::migrated(&pool).await;
+    let config = fake_asana::Config {
+        preset: fake_asana::generate::Preset::Custom {
+            projects: 1,
+            tasks_per_project: 250,
+        },
+        ..fake_asana::Config::default()
+    };
+    let fake = fake_asana::FakeAsana::spawn(config)
+        .await
+        .expect("the fake starts");
+    let mut env = sync_env(&pool, &fake);
+    env.push(("ASANA_REQUESTS_PER_MINUTE", "100000".to_owned()));
+    let run = aegis(&env, &["sync", "--no-console"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.both());
+    let pages = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("page of tasks synced") && l.contains("tasks=100"))
+        .count();
+    assert!(pages >= 2, "250 tasks are 3 pages (2 full): {}", run.stderr);
+}

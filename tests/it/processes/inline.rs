@@ -131,3 +131,42 @@ async fn a_killed_inline_run_is_cancelled_by_the_next_runs_command(pool: PgPool)
         "{left:?}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_sync_waiting_for_another_on_a_project_says_so(pool: PgPool) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    helpers::migrated(&pool).await;
+    let fake = slow_fake(1, 20, Duration::ZERO).await;
+    let env = env(&pool, &fake);
+    let first = aegis(&env, &["sync", "--no-console"]).await;
+    assert_eq!(first.code, Some(0), "{}", first.both());
+    let gid: String = sqlx::query_scalar("select asana_gid from projects limit 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Another sync of the project holds its run lock.
+    let mut other = pool.acquire().await.unwrap().detach();
+    sqlx::query("select pg_advisory_lock(hashtext('aegis.project-run:' || $1))")
+        .bind(&gid)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let mut second = spawn(&env, &["sync", "--no-console"]);
+    let mut stderr = BufReader::new(second.stderr.take().expect("stderr")).lines();
+    let wait = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = stderr.next_line().await.expect("stderr reads") {
+            if line.contains("another sync of this project is running") {
+                return line;
+            }
+        }
+        panic!("the sync ended without saying it waits");
+    });
+    let line = wait.await.expect("the sync says it waits");
+    assert!(line.contains(&gid), "{line}");
+    drop(other);
+    let status = tokio::time::timeout(Duration::from_secs(30), second.wait())
+        .await
+        .expect("the sync goes on once the other ends")
+        .expect("it exits");
+    assert!(status.success());
+}

@@ -123,3 +123,76 @@ async fn sigterm_past_the_timeout_hands_the_running_jobs_back_at_once(pool: PgPo
     assert_eq!(statuses(&pool).await, [("Done".to_owned(), total)]);
     assert_rows_equal_a_clean_sync(&pool, &fake).await;
 }
+
+/// Sends `signal` to `child`.
+fn send(child: &tokio::process::Child, signal: &str) {
+    let pid = child.id().expect("the worker runs").to_string();
+    let kill = std::process::Command::new("kill")
+        .args([signal, &pid])
+        .status();
+    assert!(kill.expect("kill runs").success());
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_second_sigterm_hands_the_running_jobs_back_at_once(pool: PgPool) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    helpers::migrated(&pool).await;
+    let fake = slow_fake(4, 200, Duration::from_millis(50)).await;
+    let env = env(&pool, &fake);
+    let run = enqueue(&env, &[]).await;
+    let args = [
+        "worker",
+        "--concurrency",
+        "2",
+        "--poll-interval",
+        "100ms",
+        "--shutdown-timeout",
+        "10m",
+    ];
+    let mut worker = spawn(&env, &args);
+    let running = running_project_jobs(&pool).await;
+    // No running job can finish now: the wait would be the whole 10 minutes.
+    fake.set_latency(Duration::from_secs(60));
+    send(&worker, "-TERM");
+    let mut stderr = BufReader::new(worker.stderr.take().expect("stderr")).lines();
+    let mut log = String::new();
+    while !log.contains("send it again") {
+        let line = tokio::time::timeout(Duration::from_secs(30), stderr.next_line()).await;
+        let line = line
+            .expect("the worker says it is stopping")
+            .expect("stderr reads");
+        log.push_str(&line.expect("the worker still runs"));
+        log.push('\n');
+    }
+    assert!(
+        log.contains("timeout_s=600"),
+        "it says how long it will wait: {log}"
+    );
+    send(&worker, "-TERM");
+    let rest = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = stderr.next_line().await.expect("stderr reads") {
+            log.push_str(&line);
+            log.push('\n');
+        }
+        worker.wait().await.expect("the worker exits")
+    });
+    let status = rest.await.expect("the worker exits at once");
+    assert_eq!(status.code(), Some(1), "{log}");
+    let error = log
+        .lines()
+        .rfind(|l| l.starts_with("error: "))
+        .unwrap_or_default();
+    assert!(
+        error.starts_with("error: a second stop signal stopped the worker at once"),
+        "{log}"
+    );
+    for (id, _) in &running {
+        assert!(error.contains(id.as_str()), "{id} named: {error}");
+        assert_eq!(job_row(&pool, id).await.0, "Pending", "job {id}");
+    }
+    fake.set_latency(Duration::ZERO);
+    let drain = aegis(&env, &DRAIN).await;
+    assert_eq!(drain.code, Some(0), "{}", drain.both());
+    assert_eq!(run_status(&env, run).await, "done");
+    assert_rows_equal_a_clean_sync(&pool, &fake).await;
+}
