@@ -117,6 +117,12 @@ impl AsanaClient {
         self.stats.snapshot()
     }
 
+    /// How long the pause after a 429 (`Retry-After`) still holds this
+    /// client's requests, if one runs.
+    pub fn paused_for(&self) -> Option<std::time::Duration> {
+        self.inner.limiter.pause_left()
+    }
+
     /// The process-wide totals, whatever the handle.
     pub fn total_stats(&self) -> ClientStats {
         self.stats.totals.snapshot()

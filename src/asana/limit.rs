@@ -307,6 +307,14 @@ impl Limiter {
         }
     }
 
+    /// How long this client's 429 pause still lasts, if one runs.
+    pub(crate) fn pause_left(&self) -> Option<Duration> {
+        let until = (*self.lock())?;
+        until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+    }
+
     fn is_paused(&self) -> bool {
         self.lock().is_some_and(|until| until > Instant::now())
     }

@@ -5,7 +5,7 @@
 use std::io::{self, IsTerminal};
 
 use chrono::{DateTime, Utc};
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, presets};
 use serde::Serialize;
 
 use super::out::outln;
@@ -47,27 +47,28 @@ pub(super) fn seconds(ms: i64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
 }
 
-/// The per-project figures of a run, one row per project.
+/// The per-project figures of a run, one row per project, in 80 columns:
+/// no rules but the header's, names clipped to 24 characters.
 pub(super) fn project_results(results: &[ProjectResult]) -> Table {
-    let mut table = table(
-        &[
-            "project",
-            "status",
-            "created",
-            "updated",
-            "unchanged",
-            "removed",
-            "deleted",
-            "requests",
-            "429s",
-            "wait",
-        ],
-        2,
-    );
+    let header = [
+        "project", "status", "new", "updated", "same", "moved", "deleted", "req", "429s", "wait",
+    ];
+    let mut table = table(&header, 2);
+    // No rules but the header's: the columns are spaces apart.
+    let rule = if io::stdout().is_terminal() {
+        '─'
+    } else {
+        '-'
+    };
+    table
+        .load_style(presets::NOTHING.header_separator(LineStyle::none().fill(rule).junction(rule)));
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 0));
+    }
     for r in results {
         let t = &r.tasks;
         table.add_row(vec![
-            r.project_name.clone(),
+            clip(&r.project_name, 24),
             r.status.to_string(),
             t.tasks_created.to_string(),
             t.tasks_updated.to_string(),
@@ -82,6 +83,16 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
     table
 }
 
+/// At most `max` characters of `name`, with `…` when cut.
+pub(super) fn clip(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        return name.to_owned();
+    }
+    let mut cut: String = name.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// How long a run took, or where it stands while it is open.
 pub(super) fn took(run: &Run) -> String {
     match (run.finished_at, run.status) {
@@ -91,39 +102,44 @@ pub(super) fn took(run: &Run) -> String {
     }
 }
 
-/// A run in one line: id, status, mode, how far its projects got (when
-/// known), project figures, request figures, error.
+/// A run in a few lines of at most 80 columns: id, status, mode, how far
+/// its projects got (when known); then its project, request and task
+/// figures, and its error.
 pub(super) fn run_line(run: &Run, progress: Option<&str>) -> String {
     let took = took(run);
     let progress = progress
         .filter(|p| *p != "-")
         .map(|p| format!(", project tasks {p}"))
         .unwrap_or_default();
-    let mut line = format!(
-        "run {} {} ({} {}, {took}{progress}): projects {} created, {} updated, {} unchanged, \
-         {} removed; {} requests, {} pages, {} 429s, waited {}",
-        run.id,
-        run.status,
-        run.origin,
-        run.mode,
-        run.projects_created,
-        run.projects_updated,
-        run.projects_unchanged,
-        run.projects_removed,
-        run.requests.api_requests,
-        run.requests.pages,
-        run.requests.rate_limited,
-        seconds(run.requests.waited_ms),
-    );
+    let mut lines = vec![
+        format!(
+            "run {} {} ({} {}, {took}{progress})",
+            run.id, run.status, run.origin, run.mode
+        ),
+        format!(
+            "  projects: {} created, {} updated, {} unchanged, {} removed",
+            run.projects_created,
+            run.projects_updated,
+            run.projects_unchanged,
+            run.projects_removed
+        ),
+        format!(
+            "  requests: {} ({} pages), {} 429s, waited {} (429s and backoff)",
+            run.requests.api_requests,
+            run.requests.pages,
+            run.requests.rate_limited,
+            seconds(run.requests.waited_ms),
+        ),
+    ];
     if run.progress.total > 0 {
         let t = &run.tasks;
-        line.push_str(&format!(
-            "; tasks {} created, {} updated, {} unchanged, {} removed, {} deleted",
+        lines.push(format!(
+            "  tasks: {} created, {} updated, {} unchanged, {} removed, {} deleted",
             t.tasks_created, t.tasks_updated, t.tasks_unchanged, t.tasks_removed, t.tasks_deleted
         ));
     }
     if let Some(error) = &run.error {
-        line.push_str(&format!("; error: {}", super::one_line(error)));
+        lines.push(format!("  error: {}", super::one_line(error)));
     }
-    line
+    lines.join("\n")
 }

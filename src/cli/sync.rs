@@ -23,7 +23,7 @@ use super::{
     args::SyncArgs,
     out::{self, outln},
     output,
-    progress::ConsoleObserver,
+    progress::{ConsoleObserver, Expected},
     sync_context,
 };
 use crate::{
@@ -48,8 +48,18 @@ pub(super) async fn run(
         projects: args.scope.projects.clone(),
         mode: args.scope.mode(),
     };
-    let console =
-        (io::stderr().is_terminal() && !args.no_console).then(|| ConsoleObserver::new(bars));
+    let console = if io::stderr().is_terminal() && !args.no_console {
+        let expected = Expected {
+            requests: runs::last_requests(&ctx.pool, options.mode.as_str())
+                .await
+                .unwrap_or_default()
+                .and_then(|n| u64::try_from(n).ok()),
+            per_minute: settings.requests_per_minute.get(),
+        };
+        Some(ConsoleObserver::new(bars, ctx.asana.clone(), expected))
+    } else {
+        None
+    };
     let observer: &dyn Observer = match &console {
         Some(console) => console,
         None => &PlainObserver,

@@ -81,6 +81,24 @@ impl Tally {
     }
 }
 
+/// The requests of the last run of `mode` that ended `done`: what the next
+/// one of that mode may be expected to cost.
+///
+/// # Errors
+/// The database's.
+pub async fn last_requests(
+    db: impl sqlx::PgExecutor<'_>,
+    mode: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select api_requests from sync_runs where status = 'done' and mode = $1 \
+         order by finished_at desc nulls last limit 1",
+    )
+    .bind(mode)
+    .fetch_optional(db)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,7 +46,7 @@ pub use children::{
     Children, ClosedRun, add_child, add_pending, child_finished, child_started, close_finished,
     has_child, lock_runs,
 };
-pub use figures::{RequestFigures, Tally, TaskFigures};
+pub use figures::{RequestFigures, Tally, TaskFigures, last_requests};
 pub use read::{Progress, ProjectResult, Run, get, projects, recent};
 pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};

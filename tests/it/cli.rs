@@ -24,6 +24,8 @@ mod database;
 mod jobs;
 /// Output cut short by a closed pipe: a quiet exit 0.
 mod pipes;
+/// `aegis sync` on a real terminal (tmux).
+mod terminal;
 
 /// What a run of the binary gave.
 pub(crate) struct Run {
@@ -186,7 +188,7 @@ async fn sync_stores_the_portfolio_and_status_reports_it(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(runs[0]["tasks_created"].as_i64(), Some(stored));
-    let line = format!("; tasks {stored} created, 0 updated, 0 unchanged");
+    let line = format!("\n  tasks: {stored} created, 0 updated, 0 unchanged");
     assert!(sync.stdout.contains(&line), "{}", sync.stdout);
 }
 
