@@ -12,8 +12,8 @@ mod jobs;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
 pub use jobs::{
-    EnqueueArgs, EnqueueJob, EnqueueSyncArgs, JsonFlag, QueueArgs, QueueCommand, QueueListArgs,
-    QueuePurgeArgs, QueueRetryArgs, QueueShowArgs, WorkerArgs,
+    EnqueueArgs, EnqueueJob, EnqueueSyncArgs, JsonFlag, QueueArgs, QueueCancelArgs, QueueCommand,
+    QueueListArgs, QueuePauseArgs, QueuePurgeArgs, QueueRetryArgs, QueueShowArgs, WorkerArgs,
 };
 
 use crate::{sync::Mode, telemetry::LogFormat};

@@ -11,7 +11,7 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::{args::RunsArgs, connect, out::outln, output};
+use super::{args::RunsArgs, connect, json::RunList, out::outln, output};
 use crate::{
     config::{ConfigError, DatabaseConfig},
     runs::{self, ProjectResult, Run},
@@ -39,7 +39,7 @@ pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::R
             .await
             .context("reading the runs failed")?;
         return if args.json {
-            output::print_json(&runs)
+            output::print_json(&RunList { runs })
         } else {
             Ok(print_list(&runs)?)
         };

@@ -146,3 +146,51 @@ pub async fn purge_done_older_than(
         workers: u64::try_from(workers).unwrap_or_default(),
     })
 }
+
+/// What [`run_now`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunNow {
+    /// The job.
+    pub id: String,
+    /// Its state before: `scheduled` or `retrying` (now runnable), or
+    /// `pending` (it already was).
+    pub was: JobState,
+}
+
+/// Makes a scheduled or retrying job runnable at once (its `run_at` now;
+/// attempts unchanged); a pending job is left as it is.
+///
+/// # Errors
+/// [`NoSuchJob`](super::Error::NoSuchJob); [`NotWaiting`](super::Error::NotWaiting)
+/// for a job running, done, dead or cancelled; the database's.
+pub async fn run_now(db: impl PgExecutor<'_>, queues: &Queues, id: &str) -> Result<RunNow> {
+    let id = id.trim();
+    let state: Option<String> = sqlx::query_scalar(concat!(
+        "with target as (select j.id, ",
+        state_j!(),
+        " as state from apalis.jobs j where j.job_type = any($1) and j.id = $2), ",
+        "moved as (update apalis.jobs j set run_at = now() from target t ",
+        "where j.id = t.id and t.state in ('scheduled', 'retrying') returning j.id) ",
+        "select t.state from target t"
+    ))
+    .bind(queues.all())
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some(state) = state else {
+        return Err(super::Error::NoSuchJob(id.to_owned()));
+    };
+    let was: JobState = state
+        .parse()
+        .map_err(|_| super::Error::NoSuchJob(id.to_owned()))?;
+    match was {
+        JobState::Scheduled | JobState::Retrying | JobState::Pending => Ok(RunNow {
+            id: id.to_owned(),
+            was,
+        }),
+        state => Err(super::Error::NotWaiting {
+            id: id.to_owned(),
+            state,
+        }),
+    }
+}

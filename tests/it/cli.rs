@@ -176,6 +176,7 @@ async fn sync_stores_the_portfolio_and_status_reports_it(pool: PgPool) {
 
     let runs = aegis(&env[..1], &["runs", "--json"]).await;
     let runs: serde_json::Value = serde_json::from_str(&runs.stdout).expect("runs is JSON");
+    let runs = &runs["runs"];
     assert_eq!(runs[0]["status"], "done");
     // The run's row holds its projects' task figures: every stored task was
     // created by this first sync, and its summary line says so.

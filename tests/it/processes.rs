@@ -96,7 +96,7 @@ async fn json(env: &[(&str, String)], args: &[&str]) -> Value {
 /// The `queue stats --json` row of `kind`.
 async fn stats_of(env: &[(&str, String)], kind: &str) -> Value {
     let stats = json(env, &["queue", "stats"]).await;
-    let rows = stats.as_array().expect("an array of kinds");
+    let rows = stats["kinds"].as_array().expect("an array of kinds");
     rows.iter()
         .find(|row| row["kind"] == kind)
         .cloned()
@@ -174,9 +174,9 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
     let fake = FakeAsana::spawn(Config::default()).await.expect("fake");
     let env = env(&pool, &fake);
     let first = enqueue(&env, &[]).await;
-    let portfolio = stats_of(&env, "aegis.sync-portfolio").await;
+    let portfolio = stats_of(&env, "sync-portfolio").await;
     assert_eq!(portfolio["pending"], 1, "{portfolio}");
-    assert_eq!(stats_of(&env, PROJECTS).await["pending"], 0);
+    assert_eq!(stats_of(&env, "sync-project-tasks").await["pending"], 0);
 
     let drain = aegis(&env, &DRAIN).await;
     assert_eq!(drain.code, Some(0), "{}", drain.both());
@@ -211,9 +211,9 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
         error.contains(", 1 dead (see `aegis queue list --state dead`)"),
         "{error}"
     );
-    assert_eq!(stats_of(&env, PROJECTS).await["dead"], 1);
+    assert_eq!(stats_of(&env, "sync-project-tasks").await["dead"], 1);
     assert_eq!(run_status(&env, second).await, "partial");
-    let dead = json(&env, &["queue", "list", "--state", "dead"]).await;
+    let dead = json(&env, &["queue", "list", "--state", "dead"]).await["jobs"].clone();
     assert_eq!(dead[0]["project"], triptic.as_str(), "{dead}");
 
     fake.clear_faults();
