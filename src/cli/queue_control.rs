@@ -24,7 +24,10 @@ pub(super) async fn cancel(
 ) -> anyhow::Result<()> {
     let (target, reason) = match (&args.id, args.run) {
         (Some(id), _) => (Cancel::Job(id), "by an operator (`aegis queue cancel`)"),
-        (None, Some(run)) => (Cancel::Run(run), "by an operator (`aegis queue cancel --run`)"),
+        (None, Some(run)) => (
+            Cancel::Run(run),
+            "by an operator (`aegis queue cancel --run`)",
+        ),
         (None, None) => unreachable!("clap requires an id or --run"),
     };
     let mut conn = pool

@@ -75,6 +75,16 @@ pub async fn cancel_jobs(
     jobs: &[String],
     reason: &str,
 ) -> Result<Vec<Uuid>> {
+    // The runs first, in a stable order, as a finishing child locks them
+    // ([`super::lock_runs`]): whichever commits second sees the other's
+    // child and closes the run.
+    sqlx::query(
+        "select id from sync_runs where id in (select run_id from sync_run_projects \
+         where job_id = any($1)) order by id for update",
+    )
+    .bind(jobs)
+    .fetch_all(&mut *conn)
+    .await?;
     let runs: Vec<Uuid> = sqlx::query_scalar(
         "update sync_run_projects set status = 'cancelled', error = $2, \
              finished_at = coalesce(finished_at, now()) \

@@ -43,7 +43,7 @@ impl<'a> Children<'a> {
 pub struct ClosedRun {
     /// The run.
     pub id: Uuid,
-    /// `done` or `partial`.
+    /// `done`, `partial` or `cancelled`.
     pub status: RunStatus,
     /// Its scope (no chosen projects = every project).
     pub scope: Json<aegis_jobs::Scope>,
@@ -193,7 +193,8 @@ pub async fn child_finished(
 }
 
 /// Closes every open run of the children whose children are all finished:
-/// `done`, or `partial` naming the failed projects. Call it after
+/// `done`, `partial` naming the failed projects, or `cancelled` when an
+/// operator cancelled one of them (`aegis queue cancel`). Call it after
 /// [`lock_runs`] and [`child_finished`] in the same transaction.
 pub async fn close_finished(
     db: impl PgExecutor<'_>,
@@ -210,8 +211,12 @@ pub async fn close_finished(
         finished as (
             select r.id from sync_runs r join touched t on t.run_id = r.id
             where r.status in ('running', 'queued')
-              and not exists (select 1 from sync_run_projects c
-                              where c.run_id = r.id and c.status not in ('done', 'failed'))
+              and not exists (select 1 from sync_run_projects c where c.run_id = r.id
+                              and c.status not in ('done', 'failed', 'cancelled'))
+        ),
+        cancelled as (
+            select distinct c.run_id from sync_run_projects c join finished f on f.id = c.run_id
+            where c.status = 'cancelled'
         ),
         failures as (
             select c.run_id,
@@ -221,9 +226,13 @@ pub async fn close_finished(
             where c.status = 'failed' group by c.run_id
         )
         update sync_runs r set
-            status = case when failures.error is null then 'done' else 'partial' end,
-            error = failures.error, finished_at = now()
+            status = case when cancelled.run_id is not null then 'cancelled'
+                          when failures.error is null then 'done' else 'partial' end,
+            error = coalesce(failures.error, case when cancelled.run_id is not null
+                                                  then 'some projects were cancelled' end),
+            finished_at = now()
         from finished left join failures on failures.run_id = finished.id
+            left join cancelled on cancelled.run_id = finished.id
         where r.id = finished.id
         returning r.id, r.status, r.scope
         "#,

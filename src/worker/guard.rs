@@ -196,8 +196,15 @@ where
                 error!(job.id = job_id, error.message = %e, "could not persist the retry time");
                 true
             });
-    if !owned && queue::is_cancelled(&ctx.sync.pool, job_id).await.unwrap_or(false) {
-        info!(job.id = job_id, attempt, "job cancelled while it ran; the attempt stopped, nothing more recorded");
+    if !owned
+        && queue::is_cancelled(&ctx.sync.pool, job_id)
+            .await
+            .unwrap_or(false)
+    {
+        info!(
+            job.id = job_id,
+            attempt, "job cancelled while it ran; the attempt stopped, nothing more recorded"
+        );
         return Err(failure.into());
     }
     if !owned {

@@ -36,7 +36,11 @@ pub async fn sync_portfolio(
         sync::jobs::portfolio_job_failed(&failed_ctx, run, &attempt, outcome(verdict), &message)
             .await
     };
-    let attempt = (Kind::SyncPortfolio, job_id.as_str(), attempt.current() as u32);
+    let attempt = (
+        Kind::SyncPortfolio,
+        job_id.as_str(),
+        attempt.current() as u32,
+    );
     run_attempt(&ctx, attempt, work, on_failure).await
 }
 
@@ -59,6 +63,10 @@ pub async fn sync_project_tasks(
         let outcome = outcome(verdict);
         sync::jobs::project_job_failed(&failed_ctx, &failed_id, &attempt, outcome, &message).await
     };
-    let attempt = (Kind::SyncProjectTasks, job_id.as_str(), attempt.current() as u32);
+    let attempt = (
+        Kind::SyncProjectTasks,
+        job_id.as_str(),
+        attempt.current() as u32,
+    );
     run_attempt(&ctx, attempt, work, on_failure).await
 }

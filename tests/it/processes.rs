@@ -3,6 +3,8 @@
 //! signal in [`signals`]. The tests wait by polling the database, never by
 //! sleeping for a guessed time.
 
+/// Cancel, run-now, pause and resume against real workers.
+mod control;
 /// A frozen worker's stale attempt, fenced.
 mod fencing;
 /// The token's shared hold: a revoked token, an Asana outage (the circuit).
@@ -189,7 +191,7 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
     assert_eq!(budgets, 1, "the worker drew from the token's shared budget");
     assert_eq!(
         json(&env, &["queue", "list", "--state", "dead"]).await,
-        Value::Array(vec![])
+        serde_json::json!({"jobs": []})
     );
 
     let triptic = project_gid(&pool, "Triptic").await;
