@@ -126,6 +126,11 @@ pub struct SyncArgs {
     /// Plain log lines instead of progress bars, even on a terminal.
     #[arg(long)]
     pub no_console: bool,
+
+    /// Print the run's summary as one JSON object on stdout (logs stay on
+    /// stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `aegis status`.
@@ -142,6 +147,11 @@ pub struct RunsArgs {
     /// One run's id: show its per-project figures.
     #[arg(value_name = "ID")]
     pub id: Option<uuid::Uuid>,
+
+    /// With an id: print each project's progress as it changes until the
+    /// run ends, then its summary (exit 0 done, 1 otherwise).
+    #[arg(long, requires = "id")]
+    pub follow: bool,
 
     /// How many recent runs to list.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=1000))]

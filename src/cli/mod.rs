@@ -11,6 +11,7 @@ pub mod args;
 pub mod duration;
 mod enqueue;
 mod errors;
+mod follow;
 mod json;
 mod migrate;
 pub mod out;
@@ -21,6 +22,7 @@ mod queue_admin;
 mod queue_control;
 mod runs;
 mod status;
+mod summary;
 mod sync;
 mod worker;
 

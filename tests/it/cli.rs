@@ -330,7 +330,7 @@ pub(crate) fn error_line(run: &Run) -> &str {
 
 /// A configuration error: exit 2 and exactly one line on stderr.
 /// A fault rule: every task listing of the project answers 403.
-fn forbidden_tasks_of(project_gid: &str) -> FaultRule {
+pub(crate) fn forbidden_tasks_of(project_gid: &str) -> FaultRule {
     FaultRule {
         route: "/tasks".into(),
         query_contains: Some(format!("project={project_gid}")),

@@ -7,6 +7,8 @@
 mod control;
 /// A frozen worker's stale attempt, fenced.
 mod fencing;
+/// `enqueue sync --wait` and `runs ID --follow`.
+mod follow;
 /// The token's shared hold: a revoked token, an Asana outage (the circuit).
 mod holds;
 /// Inline syncs interrupted by a signal or killed.

@@ -54,9 +54,19 @@ pub struct EnqueueSyncArgs {
     #[command(flatten)]
     pub scope: SyncScope,
 
-    /// Print `{"run": "<id>"}` instead of the bare id.
+    /// Print `{"run": "<id>"}` instead of the bare id (with --wait: the
+    /// run's summary object).
     #[arg(long)]
     pub json: bool,
+
+    /// Wait for the run to end and print its summary: exit 0 when it is
+    /// done, 1 when it ends partial, failed or cancelled.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// With --wait: give up after DURATION (exit 1; the run goes on).
+    #[arg(long, requires = "wait", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
 }
 
 /// `aegis worker`.
