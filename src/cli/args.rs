@@ -86,6 +86,21 @@ pub enum Command {
     Queue(QueueArgs),
     /// Sync history: recent runs, or one run's per-project figures.
     Runs(RunsArgs),
+    /// Live worker processes (heartbeat, jobs in hand) and the token's
+    /// request budget (next slot, pause, circuit).
+    Workers(JsonFlag),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print aegis's man page (roff) on stdout.
+    Man,
+}
+
+/// `aegis completions`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// What a sync covers and how; shared by every command that starts one.
@@ -135,7 +150,17 @@ pub struct SyncArgs {
 
 /// `aegis status`.
 #[derive(Debug, Clone, ClapArgs)]
+#[command(
+    after_help = "Exit codes: 0 printed (and, with --max-age, every active project is \
+    fresh enough); 1 an active project is older than --max-age, or the database failed; 2 bad \
+    usage or configuration."
+)]
 pub struct StatusArgs {
+    /// Exit 1 when any active project's tasks were last synced longer ago
+    /// than this (e.g. 10m), or never; the error names them.
+    #[arg(long, value_parser = crate::cli::duration::parse_positive, value_name = "DURATION")]
+    pub max_age: Option<std::time::Duration>,
+
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

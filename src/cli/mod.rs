@@ -13,6 +13,7 @@ mod enqueue;
 mod errors;
 mod follow;
 mod json;
+mod manual;
 mod migrate;
 pub mod out;
 mod output;
@@ -25,6 +26,7 @@ mod status;
 mod summary;
 mod sync;
 mod worker;
+mod workers;
 
 use indicatif::MultiProgress;
 use sqlx::{
@@ -50,6 +52,11 @@ use crate::{
 /// # Errors
 /// Whatever stopped the command; see [`exit_code`] for how it maps.
 pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Completions(shell) => return manual::completions(shell.shell),
+        Command::Man => return manual::man(),
+        _ => {}
+    }
     let namespace = Namespace {
         schema: Schema::new(&args.schema).map_err(|e| ConfigError(format!("AEGIS_SCHEMA: {e}")))?,
         queues: aegis_jobs::Queues::prefixed(args.queue_prefix),
@@ -63,6 +70,8 @@ pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
         Command::Worker(worker) => worker::run(&database, &worker).await,
         Command::Queue(queue) => queue::run(&database, &queue).await,
         Command::Runs(runs) => runs::run(&database, &runs).await,
+        Command::Workers(flag) => workers::run(&database, &flag).await,
+        Command::Completions(_) | Command::Man => unreachable!("handled above"),
     };
     result.map_err(|error| errors::not_migrated(error, &database))
 }

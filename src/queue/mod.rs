@@ -120,6 +120,7 @@ mod revive;
 pub mod schema;
 mod state;
 mod stats;
+mod workers;
 
 pub use admin::{
     LIVE_WORKER_WINDOW, PurgeReport, RunNow, purge_done_older_than, purge_preview, run_now,
@@ -137,6 +138,7 @@ pub use poison::{Stranded, bury, release, stranded};
 pub use revive::{Revive, Revived, revive};
 pub use state::{JobState, ParseJobStateError};
 pub use stats::{QueueStats, stats};
+pub use workers::{WorkerRow, dead_by_project, workers};
 
 /// Errors of queue inspection and administration.
 #[derive(Debug, thiserror::Error)]

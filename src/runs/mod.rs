@@ -47,7 +47,7 @@ pub use children::{
     has_child, lock_runs,
 };
 pub use figures::{RequestFigures, Tally, TaskFigures};
-pub use read::{Progress, ProjectResult, Run, get, projects, recent};
+pub use read::{LastAttempt, Progress, ProjectResult, Run, get, last_attempts, projects, recent};
 pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};
 pub use wait::{FINISHED_CHANNEL, FinishedRuns, WAIT_RECHECK, WaitError, wait};

@@ -160,3 +160,37 @@ pub async fn projects(db: impl PgExecutor<'_>, run: Uuid) -> Result<Vec<ProjectR
     .fetch_all(db)
     .await?)
 }
+
+/// A project's most recent attempt in any run (`aegis status`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LastAttempt {
+    /// The project.
+    pub project_gid: String,
+    /// The run it was part of.
+    pub run_id: Uuid,
+    /// Its state in that run.
+    pub status: ChildStatus,
+    /// Attempts started in that run.
+    pub attempts: i32,
+    /// When its first attempt in that run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Its error, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// Every project's most recent child row (by start, then by run start).
+pub async fn last_attempts(db: impl PgExecutor<'_>) -> Result<Vec<LastAttempt>> {
+    Ok(sqlx::query_as(
+        r#"
+        select distinct on (p.project_gid) p.project_gid, p.run_id, p.status, p.attempts,
+            p.started_at, p.finished_at, p.error
+        from sync_run_projects p join sync_runs r on r.id = p.run_id
+        where p.started_at is not null
+        order by p.project_gid, p.started_at desc, r.started_at desc
+        "#,
+    )
+    .fetch_all(db)
+    .await?)
+}

@@ -230,6 +230,7 @@ pub async fn record_tasks_synced(
             last_tasks_sync_at = $5,
             last_full_sync_at = case when $4 then $5 else last_full_sync_at end,
             events_sync_token = coalesce($2, events_sync_token),
+            events_sync_token_at = case when $2 is null then events_sync_token_at else $5 end,
             tasks_modified_watermark = greatest(tasks_modified_watermark, $3)
         where id = $1
         "#,
