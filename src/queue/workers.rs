@@ -76,16 +76,6 @@ fn process_of(worker: &str) -> &str {
         .unwrap_or(worker)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_worker_names_its_process() {
-        assert_eq!(super::process_of("vm-1-0a1b-projects-r12"), "vm-1-0a1b");
-        assert_eq!(super::process_of("vm-1-0a1b-portfolio-r0"), "vm-1-0a1b");
-        assert_eq!(super::process_of("someone-else"), "someone-else");
-    }
-}
-
 /// Dead project jobs per project gid (from their payloads; one that does
 /// not decode names no project).
 ///
@@ -112,4 +102,14 @@ pub async fn dead_by_project(
         }
     }
     Ok(dead)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_worker_names_its_process() {
+        assert_eq!(super::process_of("vm-1-0a1b-projects-r12"), "vm-1-0a1b");
+        assert_eq!(super::process_of("vm-1-0a1b-portfolio-r0"), "vm-1-0a1b");
+        assert_eq!(super::process_of("someone-else"), "someone-else");
+    }
 }
