@@ -20,6 +20,8 @@ mod asana;
 mod database;
 /// `enqueue` and `queue …`: what they accept, print and refuse.
 mod jobs;
+/// Every `--json` output against docs/json.md.
+mod json;
 /// Output cut short by a closed pipe: a quiet exit 0.
 mod pipes;
 
