@@ -18,6 +18,8 @@ use crate::helpers;
 mod asana;
 /// The database: not migrated, failing queries, a URL of another database.
 mod database;
+/// `status`, `workers`, `completions` and `man`.
+mod health;
 /// `enqueue` and `queue …`: what they accept, print and refuse.
 mod jobs;
 /// Every `--json` output against docs/json.md.
