@@ -71,7 +71,14 @@ pub(super) async fn follow(pool: &PgPool, run: Uuid, json: bool) -> anyhow::Resu
             return summary::outcome(&detail.run);
         }
         tokio::select! {
-            _ = finished.next() => {}
+            heard = finished.next() => {
+                if let Err(e) = heard {
+                    // The listener reconnects by itself; meanwhile read at
+                    // the tick's pace, not in a loop.
+                    tracing::debug!(error.message = %e, "listening for run ends failed");
+                    tokio::time::sleep(FOLLOW_TICK).await;
+                }
+            }
             () = tokio::time::sleep(FOLLOW_TICK) => {}
         }
     }
