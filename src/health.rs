@@ -129,14 +129,12 @@ fn mode_of(p: &ProjectStatus, state: ProjectState) -> (Option<SyncMode>, &'stati
     match state {
         ProjectState::Removed => (None, "it left the portfolio: its tasks are not synced"),
         ProjectState::Archived => (None, "archived in Asana: its tasks are not synced"),
-        ProjectState::Active if p.last_full_sync_at.is_none() => (
-            Some(SyncMode::Crawl),
-            "never crawled in full: the next sync crawls",
-        ),
-        ProjectState::Active if !p.has_events_token => (
-            Some(SyncMode::Crawl),
-            "no events token stored: the next sync crawls",
-        ),
+        ProjectState::Active if p.last_full_sync_at.is_none() => {
+            (Some(SyncMode::Crawl), "never crawled in full")
+        }
+        ProjectState::Active if !p.has_events_token => {
+            (Some(SyncMode::Crawl), "no events token stored")
+        }
         ProjectState::Active => (
             Some(SyncMode::Events),
             "events since the stored token (a crawl if Asana expired it or more than 100 \

@@ -162,11 +162,14 @@ fn print_table(status: &Status) -> std::io::Result<()> {
     )
 }
 
-/// A line per active project that will crawl, or whose last attempt failed.
+/// A line per active project that will crawl or last crawled, and per
+/// project whose last attempt failed.
 fn print_notes(status: &Status) -> std::io::Result<()> {
     for p in &status.projects {
         if p.mode == Some(health::SyncMode::Crawl) {
-            outln!("{}: crawl: {}", p.status.name, p.mode_reason)?;
+            outln!("{}: next sync crawls: {}", p.status.name, p.mode_reason)?;
+        } else if let Some(reason) = &p.status.last_sync_reason {
+            outln!("{}: last sync crawled: {reason}", p.status.name)?;
         }
         if let Some(error) = p.last_attempt.as_ref().and_then(|a| a.error.as_deref()) {
             outln!("{}: last error: {}", p.status.name, one_line(error))?;

@@ -38,6 +38,10 @@ pub struct ProjectStatus {
     /// Seconds since then (database clock).
     #[serde(skip)]
     pub events_token_age_secs: Option<i64>,
+    /// How its last sync read Asana: `events` or `crawl`.
+    pub last_sync_mode: Option<String>,
+    /// Why the last sync crawled (none: it read events, or never synced).
+    pub last_sync_reason: Option<String>,
     /// Seconds since its tasks were last synced (database clock); none if never.
     pub age_secs: Option<i64>,
 }
@@ -57,6 +61,7 @@ pub async fn projects(db: impl PgExecutor<'_>) -> Result<Vec<ProjectStatus>> {
         select p.asana_gid, p.name, p.archived, p.removed_from_portfolio_at, p.last_synced_at,
             p.last_tasks_sync_at, p.last_full_sync_at,
             p.events_sync_token is not null as has_events_token, p.events_sync_token_at,
+            p.last_sync_mode, p.last_sync_reason,
             floor(extract(epoch from now() - p.last_tasks_sync_at))::bigint as age_secs,
             floor(extract(epoch from now() - p.events_sync_token_at))::bigint
                 as events_token_age_secs,

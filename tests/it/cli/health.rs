@@ -64,6 +64,14 @@ async fn status_shows_modes_attempts_dead_jobs_and_max_age_names_the_stale(pool:
     );
     assert_eq!(aegis_row["last_attempt"]["status"], "done", "{aegis_row}");
     assert_eq!(aegis_row["dead_jobs"], 0);
+    // The first sync crawled (and says why); the next reads events.
+    assert_eq!(aegis_row["last_sync_mode"], "crawl", "{aegis_row}");
+    assert_eq!(aegis_row["last_sync_reason"], "never crawled in full");
+    let again = aegis(&env, &["sync", "--no-console", "--project", "Aegis"]).await;
+    assert_eq!(again.code, Some(0), "{}", again.both());
+    let aegis_row = project(&json(db, &["status"]).await, "Aegis").clone();
+    assert_eq!(aegis_row["last_sync_mode"], "events", "{aegis_row}");
+    assert_eq!(aegis_row["last_sync_reason"], Value::Null);
 
     // Triptic: two hours old, with a dead job; Agents archived and old too.
     let triptic = project_gid(&pool, "Triptic").await;
