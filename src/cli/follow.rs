@@ -87,9 +87,14 @@ pub(super) async fn follow(pool: &PgPool, run: Uuid, json: bool) -> anyhow::Resu
 /// `Platform: running (attempt 1), 3 pages, 250 created, 0 updated, …`.
 fn project_line(p: &ProjectResult) -> String {
     let t = &p.tasks;
+    let mode = p
+        .mode
+        .as_deref()
+        .map(|m| format!(", {m}"))
+        .unwrap_or_default();
     let mut line = format!(
-        "{}: {} (attempt {}), {} pages, {} created, {} updated, {} unchanged, {} removed, {} \
-         deleted",
+        "{}: {} (attempt {}{mode}), {} pages, {} created, {} updated, {} unchanged, {} removed, \
+         {} deleted",
         p.project_name,
         p.status,
         p.attempts,

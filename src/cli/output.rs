@@ -53,6 +53,7 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
         &[
             "project",
             "status",
+            "mode",
             "created",
             "updated",
             "unchanged",
@@ -62,13 +63,14 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
             "429s",
             "wait",
         ],
-        2,
+        3,
     );
     for r in results {
         let t = &r.tasks;
         table.add_row(vec![
             r.project_name.clone(),
             r.status.to_string(),
+            r.mode.clone().unwrap_or_else(|| "-".to_owned()),
             t.tasks_created.to_string(),
             t.tasks_updated.to_string(),
             t.tasks_unchanged.to_string(),

@@ -150,7 +150,9 @@ pub async fn child_started(db: impl PgExecutor<'_>, children: Children<'_>) -> R
 /// trigger, on their runs): requests add up; tasks created, updated,
 /// removed and deleted add up; unchanged is the attempt's own, less the
 /// tasks earlier attempts already counted as created or updated (see the
-/// [module docs](super)).
+/// [module docs](super)). A child recorded done takes how its project's
+/// sync read Asana (`events` or `crawl`, and why) from the project's row,
+/// which that sync wrote before.
 pub async fn child_finished(
     db: impl PgExecutor<'_>,
     children: Children<'_>,
@@ -168,7 +170,13 @@ pub async fn child_finished(
             tasks_created = tasks_created + $9, tasks_updated = tasks_updated + $10,
             tasks_unchanged = greatest(0, $11 - tasks_created - tasks_updated),
             tasks_removed = tasks_removed + $12, tasks_deleted = tasks_deleted + $13,
-            error = $14
+            error = $14,
+            (mode, mode_reason) = (select case when $4 = 'done' then p.last_sync_mode
+                                              else sync_run_projects.mode end,
+                                          case when $4 = 'done' then p.last_sync_reason
+                                              else sync_run_projects.mode_reason end
+                                   from (select 1) one left join projects p
+                                       on p.asana_gid = sync_run_projects.project_gid)
         where case when $1::text is not null then job_id = $1
                    else run_id = $2 and project_gid = $3 end
         "#,

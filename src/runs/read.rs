@@ -106,6 +106,10 @@ pub struct ProjectResult {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub tasks: TaskFigures,
+    /// How its sync read Asana: `events` or `crawl` (none until done).
+    pub mode: Option<String>,
+    /// Why it crawled (none when it read events).
+    pub mode_reason: Option<String>,
     /// What went wrong.
     pub error: Option<String>,
 }
@@ -152,7 +156,7 @@ pub async fn projects(db: impl PgExecutor<'_>, run: Uuid) -> Result<Vec<ProjectR
         r#"
         select project_gid, project_name, status, attempts, job_id, started_at, finished_at,
             api_requests, rate_limited, waited_ms, pages, tasks_created, tasks_updated,
-            tasks_unchanged, tasks_removed, tasks_deleted, error
+            tasks_unchanged, tasks_removed, tasks_deleted, mode, mode_reason, error
         from sync_run_projects where run_id = $1 order by project_name, project_gid
         "#,
     )

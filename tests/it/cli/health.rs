@@ -72,6 +72,13 @@ async fn status_shows_modes_attempts_dead_jobs_and_max_age_names_the_stale(pool:
     let aegis_row = project(&json(db, &["status"]).await, "Aegis").clone();
     assert_eq!(aegis_row["last_sync_mode"], "events", "{aegis_row}");
     assert_eq!(aegis_row["last_sync_reason"], Value::Null);
+    let runs = json(db, &["runs"]).await;
+    let (last, first) = (&runs["runs"][0]["id"], &runs["runs"][1]["id"]);
+    let last = json(db, &["runs", last.as_str().unwrap()]).await;
+    assert_eq!(last["projects"][0]["mode"], "events", "{last}");
+    let first = json(db, &["runs", first.as_str().unwrap()]).await;
+    assert_eq!(first["projects"][0]["mode"], "crawl", "{first}");
+    assert_eq!(first["projects"][0]["mode_reason"], "never crawled in full");
 
     // Triptic: two hours old, with a dead job; Agents archived and old too.
     let triptic = project_gid(&pool, "Triptic").await;

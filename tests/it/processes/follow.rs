@@ -82,7 +82,7 @@ async fn wait_and_follow_end_with_the_run_and_its_summary(pool: PgPool) {
     let status = follow.wait().await.expect("--follow exits");
     assert_eq!(status.code(), Some(0), "{followed:#?}");
     for project in ["Aegis", "Triptic", "Agents"] {
-        let done = format!("{project}: done (attempt 1)");
+        let done = format!("{project}: done (attempt 1, crawl)");
         assert!(
             followed.iter().any(|l| l.starts_with(&done)),
             "{done}: {followed:#?}"
