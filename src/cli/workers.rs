@@ -52,19 +52,24 @@ fn print_workers(workers: &[WorkerRow]) -> std::io::Result<()> {
     }
     let header = [
         "process",
+        "version",
         "worker",
         "kind",
         "heartbeat",
+        "concurrency",
         "jobs in hand",
         "running",
     ];
-    let mut table = output::table(&header, 4);
+    let mut table = output::table(&header, 5);
     for w in workers {
         table.add_row(vec![
             w.process.clone(),
+            w.version.clone().unwrap_or_else(|| "?".to_owned()),
             w.id.clone(),
             w.kind.clone(),
             format!("{} ago", secs(w.heartbeat_age_secs)),
+            w.concurrency
+                .map_or_else(|| "?".to_owned(), |c| c.to_string()),
             w.jobs_in_hand.to_string(),
             w.running.to_string(),
         ]);

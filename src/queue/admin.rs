@@ -114,7 +114,8 @@ pub async fn purge_preview(
 /// Deletes, in one statement, the `Done` jobs of aegis's queues that
 /// finished more than `age` ago, and the rows of aegis's workers not seen for
 /// `age` (nor within [`LIVE_WORKER_WINDOW`]) that no remaining job
-/// references (`lock_by`). Dead, pending and running jobs are never deleted.
+/// references (`lock_by`), with the record of a process none of whose
+/// worker rows is left. Dead, pending and running jobs are never deleted.
 ///
 /// # Errors
 /// When the query fails.
@@ -133,7 +134,12 @@ pub async fn purge_done_older_than(
         "and w.last_seen < least(cutoff.at, now() - make_interval(secs => $3)) and not exists (",
         "select 1 from apalis.jobs j where j.lock_by = w.id ",
         "and not exists (select 1 from purged p where p.id = j.id)) ",
-        "returning w.id) ",
+        "returning w.id), ",
+        "processes as (delete from worker_processes p using cutoff ",
+        "where p.started_at < cutoff.at and not exists (select 1 from apalis.workers w ",
+        "where starts_with(w.id, p.name || '-') and not exists (",
+        "select 1 from stale s where s.id = w.id)) returning p.name) ",
+        // A data-modifying WITH runs whether or not the query reads it.
         "select (select count(*) from purged), (select count(*) from stale)"
     ))
     .bind(queues.all())

@@ -1,5 +1,6 @@
 //! The live worker processes as apalis records them (`apalis.workers`,
-//! `aegis workers`) and the dead jobs per project (`aegis status`).
+//! with what each process recorded of itself, [`super::processes`]; `aegis
+//! workers`) and the dead jobs per project (`aegis status`).
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,11 @@ pub struct WorkerRow {
     pub jobs_in_hand: i64,
     /// Of them, running.
     pub running: i64,
+    /// The aegis version its process runs (none: a process that did not
+    /// say, e.g. an older aegis).
+    pub version: Option<String>,
+    /// Project jobs its process runs at once.
+    pub concurrency: Option<i32>,
 }
 
 /// The workers of these queues seen within [`LIVE_WORKER_WINDOW`], most
@@ -45,11 +51,13 @@ pub async fn workers(db: impl PgExecutor<'_>, queues: &Queues) -> Result<Vec<Wor
         select w.id, w.worker_type as kind, w.last_seen,
             floor(extract(epoch from now() - w.last_seen))::bigint as heartbeat_age_secs,
             count(j.id) as jobs_in_hand,
-            count(j.id) filter (where j.status = 'Running') as running
+            count(j.id) filter (where j.status = 'Running') as running,
+            p.version, p.concurrency
         from apalis.workers w
         left join apalis.jobs j on j.lock_by = w.id and j.status in ('Queued', 'Running')
+        left join worker_processes p on starts_with(w.id, p.name || '-')
         where w.worker_type = any($1) and w.last_seen > now() - make_interval(secs => $2)
-        group by w.id order by w.last_seen desc, w.id
+        group by w.id, p.name order by w.last_seen desc, w.id
         "#,
     )
     .bind(queues.all())

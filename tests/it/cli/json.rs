@@ -186,11 +186,12 @@ async fn every_json_output_matches_its_documented_fields(pool: PgPool) {
     );
     let drain = aegis(&env, &["worker", "--drain", "--poll-interval", "100ms"]).await;
     assert_eq!(drain.code, Some(0), "{}", drain.both());
-    check(
-        &doc,
-        "aegis workers --json",
-        &stdout_of(&env, &["workers", "--json"], 0).await,
-    );
+    let workers = stdout_of(&env, &["workers", "--json"], 0).await;
+    check(&doc, "aegis workers --json", &workers);
+    let workers: Value = serde_json::from_str(&workers).unwrap();
+    let live = &workers["workers"][0];
+    assert_eq!(live["version"], env!("CARGO_PKG_VERSION"), "{workers}");
+    assert_eq!(live["concurrency"], 4, "{workers}");
 
     let runs = stdout_of(&env, &["runs", "--json"], 0).await;
     check(&doc, "aegis runs --json", &runs);
