@@ -239,7 +239,13 @@ async fn purge_deletes_the_record_of_a_process_whose_workers_are_gone(pool: PgPo
         .await
         .unwrap();
     }
-    worker(&pool, "gone-1-aa-projects-r0", SYNC_PROJECT_TASKS, 3.0 * DAY).await;
+    worker(
+        &pool,
+        "gone-1-aa-projects-r0",
+        SYNC_PROJECT_TASKS,
+        3.0 * DAY,
+    )
+    .await;
     worker(&pool, "live-1-bb-projects-r0", SYNC_PROJECT_TASKS, 5.0).await;
     let queues = aegis_jobs::Queues::default();
     let report = queue::purge_done_older_than(&pool, &queues, Duration::from_secs(86_400))
