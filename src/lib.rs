@@ -19,6 +19,8 @@
 //! - [`embedding`]: a host service's entry point: [`Aegis::builder`] makes
 //!   everything the workers need from plain values; migrate, register into
 //!   the host's `Monitor`, enqueue in the host's transaction, wait for runs.
+//! - [`health`]: the health of the copy and of the workers' budget, read-only
+//!   (`aegis status`, `aegis workers`).
 //! - [`config`]: typed, validated configuration from the environment.
 //! - `cli`, `telemetry` (feature `cli`, on by default): the `aegis` binary's
 //!   edge, its command line, output and logging. A host embedding aegis
@@ -34,6 +36,7 @@ pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod embedding;
+pub mod health;
 pub mod queue;
 pub mod runs;
 pub mod store;

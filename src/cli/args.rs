@@ -12,8 +12,8 @@ mod jobs;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
 pub use jobs::{
-    EnqueueArgs, EnqueueJob, EnqueueSyncArgs, JsonFlag, QueueArgs, QueueCommand, QueueListArgs,
-    QueuePurgeArgs, QueueRetryArgs, QueueShowArgs, WorkerArgs,
+    EnqueueArgs, EnqueueJob, EnqueueSyncArgs, JsonFlag, QueueArgs, QueueCancelArgs, QueueCommand,
+    QueueListArgs, QueuePauseArgs, QueuePurgeArgs, QueueRetryArgs, QueueShowArgs, WorkerArgs,
 };
 
 use crate::{sync::Mode, telemetry::LogFormat};
@@ -86,6 +86,21 @@ pub enum Command {
     Queue(QueueArgs),
     /// Sync history: recent runs, or one run's per-project figures.
     Runs(RunsArgs),
+    /// Live worker processes (heartbeat, jobs in hand) and the token's
+    /// request budget (next slot, pause, circuit).
+    Workers(JsonFlag),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print aegis's man page (roff) on stdout.
+    Man,
+}
+
+/// `aegis completions`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// What a sync covers and how; shared by every command that starts one.
@@ -126,11 +141,26 @@ pub struct SyncArgs {
     /// Plain log lines instead of progress bars, even on a terminal.
     #[arg(long)]
     pub no_console: bool,
+
+    /// Print the run's summary as one JSON object on stdout (logs stay on
+    /// stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `aegis status`.
 #[derive(Debug, Clone, ClapArgs)]
+#[command(
+    after_help = "Exit codes: 0 printed (and, with --max-age, every active project is \
+    fresh enough); 1 an active project is older than --max-age, or the database failed; 2 bad \
+    usage or configuration."
+)]
 pub struct StatusArgs {
+    /// Exit 1 when any active project's tasks were last synced longer ago
+    /// than this (e.g. 10m), or never; the error names them.
+    #[arg(long, value_parser = crate::cli::duration::parse_positive, value_name = "DURATION")]
+    pub max_age: Option<std::time::Duration>,
+
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -142,6 +172,11 @@ pub struct RunsArgs {
     /// One run's id: show its per-project figures.
     #[arg(value_name = "ID")]
     pub id: Option<uuid::Uuid>,
+
+    /// With an id: print each project's progress as it changes until the
+    /// run ends, then its summary (exit 0 done, 1 otherwise).
+    #[arg(long, requires = "id")]
+    pub follow: bool,
 
     /// How many recent runs to list.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=1000))]

@@ -1,5 +1,6 @@
 //! `aegis enqueue sync`: records a queued run and its `SyncPortfolio` job in
-//! one transaction, and prints the run id. Needs only the database and
+//! one transaction, and prints the run id (with `--wait`, waits for the run
+//! to end and prints its summary instead; see [`follow`]). Needs only the database and
 //! `ASANA_PORTFOLIO_GID`: no Asana token, no worker running.
 //!
 //! `--project` entries are checked up front against the projects the last
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     args::{EnqueueArgs, EnqueueJob, EnqueueSyncArgs},
-    connect,
+    connect, follow,
     out::outln,
     output,
 };
@@ -55,6 +56,10 @@ async fn enqueue_sync(database: &DatabaseConfig, args: &EnqueueSyncArgs) -> anyh
         .await
         .context("enqueueing the sync failed")?;
     tx.commit().await.context("committing the enqueue failed")?;
+    if args.wait {
+        tracing::info!(run.id = %run, "queued run {run}; waiting for it to end");
+        return follow::wait(&pool, run, args.timeout, args.json).await;
+    }
     if args.json {
         output::print_json(&Queued { run })
     } else {

@@ -45,7 +45,10 @@ pub(crate) fn queue_error(error: queue::Error) -> anyhow::Error {
     match error {
         queue::Error::UnknownKind(_)
         | queue::Error::NoSuchJob(_)
-        | queue::Error::NotDead { .. } => ConfigError(error.to_string()).into(),
+        | queue::Error::NoSuchRun(_)
+        | queue::Error::NotDead { .. }
+        | queue::Error::Finished { .. }
+        | queue::Error::NotWaiting { .. } => ConfigError(error.to_string()).into(),
         other => other.into(),
     }
 }

@@ -11,6 +11,9 @@ pub mod args;
 pub mod duration;
 mod enqueue;
 mod errors;
+mod follow;
+mod json;
+mod manual;
 mod migrate;
 pub mod out;
 mod output;
@@ -18,10 +21,13 @@ mod preflight;
 mod progress;
 mod queue;
 mod queue_admin;
+mod queue_control;
 mod runs;
 mod status;
+mod summary;
 mod sync;
 mod worker;
+mod workers;
 
 use indicatif::MultiProgress;
 use sqlx::{
@@ -47,6 +53,11 @@ use crate::{
 /// # Errors
 /// Whatever stopped the command; see [`exit_code`] for how it maps.
 pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Completions(shell) => return manual::completions(shell.shell),
+        Command::Man => return manual::man(),
+        _ => {}
+    }
     let namespace = Namespace {
         schema: Schema::new(&args.schema).map_err(|e| ConfigError(format!("AEGIS_SCHEMA: {e}")))?,
         queues: aegis_jobs::Queues::prefixed(args.queue_prefix),
@@ -60,6 +71,8 @@ pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
         Command::Worker(worker) => worker::run(&database, &worker).await,
         Command::Queue(queue) => queue::run(&database, &queue).await,
         Command::Runs(runs) => runs::run(&database, &runs).await,
+        Command::Workers(flag) => workers::run(&database, &flag).await,
+        Command::Completions(_) | Command::Man => unreachable!("handled above"),
     };
     result.map_err(|error| errors::not_migrated(error, &database))
 }

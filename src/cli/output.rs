@@ -48,12 +48,13 @@ pub(super) fn seconds(ms: i64) -> String {
 }
 
 /// The per-project figures of a run, one row per project, in 80 columns:
-/// no rules but the header's, names clipped to 24 characters.
+/// no rules but the header's, names clipped to 20 characters.
 pub(super) fn project_results(results: &[ProjectResult]) -> Table {
     let header = [
-        "project", "status", "new", "updated", "same", "moved", "deleted", "req", "429s", "wait",
+        "project", "status", "mode", "new", "updated", "same", "moved", "deleted", "req", "429s",
+        "wait",
     ];
-    let mut table = table(&header, 2);
+    let mut table = table(&header, 3);
     // No rules but the header's: the columns are spaces apart.
     let rule = if io::stdout().is_terminal() {
         '─'
@@ -68,8 +69,9 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
     for r in results {
         let t = &r.tasks;
         table.add_row(vec![
-            clip(&r.project_name, 24),
+            clip(&r.project_name, 20),
             r.status.to_string(),
+            r.mode.clone().unwrap_or_else(|| "-".to_owned()),
             t.tasks_created.to_string(),
             t.tasks_updated.to_string(),
             t.tasks_unchanged.to_string(),

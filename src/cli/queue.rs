@@ -9,13 +9,15 @@ use sqlx::PgPool;
 
 use super::{
     args::{QueueArgs, QueueCommand, QueueListArgs, QueueShowArgs},
-    connect, duration, one_line,
+    connect, duration,
+    json::{JobList, KindStats, StatsReport, kind_name},
+    one_line,
     out::outln,
-    output, queue_admin, queue_error,
+    output, queue_admin, queue_control, queue_error,
 };
 use crate::{
     config::{ConfigError, DatabaseConfig},
-    queue::{self, JobDetail, JobState, JobSummary, QueueStats},
+    queue::{self, JobDetail, JobState, JobSummary},
     store,
 };
 
@@ -29,42 +31,61 @@ pub(super) async fn run(database: &DatabaseConfig, args: &QueueArgs) -> anyhow::
         QueueCommand::Show(show_args) => show(&pool, queues, show_args).await,
         QueueCommand::Retry(retry_args) => queue_admin::retry(&pool, queues, retry_args).await,
         QueueCommand::Purge(purge_args) => queue_admin::purge(&pool, queues, purge_args).await,
+        QueueCommand::Cancel(cancel) => queue_control::cancel(&pool, queues, cancel).await,
+        QueueCommand::RunNow(job) => queue_control::run_now(&pool, queues, job).await,
+        QueueCommand::Pause(pause) => queue_control::pause(&pool, queues, pause).await,
+        QueueCommand::Resume(resume) => queue_control::resume(&pool, queues, resume).await,
     }
-}
-
-/// A queue name without aegis's prefix, as `--kind` accepts it.
-pub(super) fn short_kind(kind: &str) -> &str {
-    kind.strip_prefix("aegis.").unwrap_or(kind)
 }
 
 async fn stats(pool: &PgPool, queues: &Queues, json: bool) -> anyhow::Result<()> {
     let stats = queue::stats(pool, queues).await.map_err(queue_error)?;
+    let paused = queue::paused(pool, queues).await.map_err(queue_error)?;
+    let kinds = stats
+        .into_iter()
+        .map(|mut stats| {
+            let paused = paused.iter().any(|p| p.kind == stats.kind);
+            stats.kind = kind_name(queues, &stats.kind);
+            KindStats { stats, paused }
+        })
+        .collect();
+    let report = StatsReport { kinds };
     if json {
-        return output::print_json(&stats);
+        return output::print_json(&report);
     }
-    outln!("{}", stats_table(&stats))?;
+    outln!("{}", stats_table(&report.kinds))?;
+    for k in report.kinds.iter().filter(|k| k.paused) {
+        outln!(
+            "{} is paused: workers start none of its jobs (`aegis queue resume --kind {}`)",
+            k.stats.kind,
+            k.stats.kind
+        )?;
+    }
     Ok(())
 }
 
-fn stats_table(stats: &[QueueStats]) -> comfy_table::Table {
+fn stats_table(kinds: &[KindStats]) -> comfy_table::Table {
     let mut header = vec!["kind"];
     header.extend(JobState::ALL.map(JobState::as_str));
     header.push("oldest pending");
+    header.push("paused");
     let mut table = output::table(&header, 1);
-    for s in stats {
+    for KindStats { stats: s, paused } in kinds {
         let age = s.oldest_pending_age_secs.map_or_else(
             || "-".to_owned(),
             |secs| duration::format(std::time::Duration::from_secs(secs.max(0) as u64)),
         );
         table.add_row(vec![
-            short_kind(&s.kind).to_owned(),
+            s.kind.clone(),
             s.pending.to_string(),
             s.scheduled.to_string(),
             s.running.to_string(),
             s.retrying.to_string(),
             s.done.to_string(),
             s.dead.to_string(),
+            s.cancelled.to_string(),
             age,
+            if *paused { "yes" } else { "no" }.to_owned(),
         ]);
     }
     table
@@ -74,8 +95,9 @@ async fn list(pool: &PgPool, queues: &Queues, args: &QueueListArgs) -> anyhow::R
     let jobs = queue::list(pool, queues, args.state, args.kind.as_deref(), args.limit)
         .await
         .map_err(queue_error)?;
+    let jobs = JobList::new(queues, jobs).jobs;
     if args.json {
-        return output::print_json(&jobs);
+        return output::print_json(&JobList { jobs });
     }
     if jobs.is_empty() {
         outln!("no jobs{}", filter_note(args))?;
@@ -124,7 +146,7 @@ fn list_table(jobs: &[JobSummary]) -> comfy_table::Table {
             .unwrap_or_default();
         table.add_row(vec![
             j.id.clone(),
-            short_kind(&j.kind).to_owned(),
+            j.kind.clone(),
             j.state.to_string(),
             format!("{}/{}", j.attempts, j.max_attempts),
             output::when(Some(j.run_at)),
@@ -147,7 +169,7 @@ fn clip(text: &str) -> String {
 }
 
 async fn show(pool: &PgPool, queues: &Queues, args: &QueueShowArgs) -> anyhow::Result<()> {
-    let Some(job) = queue::show(pool, queues, &args.id)
+    let Some(mut job) = queue::show(pool, queues, &args.id)
         .await
         .map_err(queue_error)?
     else {
@@ -158,6 +180,7 @@ async fn show(pool: &PgPool, queues: &Queues, args: &QueueShowArgs) -> anyhow::R
         ))
         .into());
     };
+    job.kind = kind_name(queues, &job.kind);
     if args.json {
         return output::print_json(&job);
     }
@@ -182,7 +205,7 @@ fn print_detail(job: &JobDetail, project: Option<&str>) -> std::io::Result<()> {
         _ => "run at",
     };
     let mut lines = vec![
-        ("kind", short_kind(&job.kind).to_owned()),
+        ("kind", job.kind.clone()),
         (
             "state",
             format!("{} (apalis status {})", job.state, job.status),

@@ -1,6 +1,7 @@
 //! `aegis runs [ID]`: the sync history, read-only. Without an id, the most
 //! recent runs, one row each; with one, that run's summary and its
-//! per-project figures. A table, or JSON with `--json`.
+//! per-project figures. A table, or JSON with `--json`; `--follow` prints
+//! its projects' progress until it ends ([`follow`]).
 //!
 //! Runs of both origins read alike, straight from their rows (see
 //! [`crate::runs`]: a run's row holds the figures of everything it did).
@@ -9,21 +10,14 @@
 //! while children are open, then `done`, `partial` or `failed`.
 
 use anyhow::Context as _;
-use serde::Serialize;
 
-use super::{args::RunsArgs, connect, out::outln, output};
+use super::{
+    args::RunsArgs, connect, follow, json::RunList, out::outln, output, summary::RunDetail,
+};
 use crate::{
     config::{ConfigError, DatabaseConfig},
-    runs::{self, ProjectResult, Run},
+    runs::{self, Run},
 };
-
-/// `aegis runs ID --json`.
-#[derive(Debug, Serialize)]
-struct RunDetail {
-    #[serde(flatten)]
-    run: Run,
-    projects: Vec<ProjectResult>,
-}
 
 /// Lists recent runs, or shows one.
 pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::Result<()> {
@@ -39,7 +33,7 @@ pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::R
             .await
             .context("reading the runs failed")?;
         return if args.json {
-            output::print_json(&runs)
+            output::print_json(&RunList { runs })
         } else {
             Ok(print_list(&runs)?)
         };
@@ -48,6 +42,9 @@ pub(super) async fn run(database: &DatabaseConfig, args: &RunsArgs) -> anyhow::R
         .await
         .context("reading the run failed")?
         .ok_or_else(|| ConfigError(format!("no run {id} (`aegis runs` lists the recent ones)")))?;
+    if args.follow {
+        return follow::follow(&pool, id, args.json).await;
+    }
     let projects = runs::projects(&pool, id)
         .await
         .context("reading the run's projects failed")?;

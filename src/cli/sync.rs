@@ -2,7 +2,8 @@
 //! config (its client draws from the token's rate budget, shared with the
 //! workers through the database), runs [`run_inline`] with progress bars on a terminal (plain log
 //! lines otherwise), then prints the run's summary read back from the
-//! database, so what is shown is what was recorded.
+//! database, so what is shown is what was recorded (one JSON object with
+//! `--json`; the logs stay on stderr).
 //!
 //! Outcomes: done → exit 0; partial or failed → the error, exit 1; Ctrl-C
 //! or SIGTERM → the run closed `cancelled` (what was synced is kept), its
@@ -21,10 +22,9 @@ use uuid::Uuid;
 
 use super::{
     args::SyncArgs,
-    out::{self, outln},
-    output,
+    out,
     progress::{ConsoleObserver, Expected},
-    sync_context,
+    summary, sync_context,
 };
 use crate::{
     asana::{self, Gid, Target},
@@ -73,8 +73,8 @@ pub(super) async fn run(
         console.finish();
     }
     match outcome {
-        Ok(result) => report(&ctx, result).await,
-        Err(signal) => interrupted(&ctx, run, signal).await,
+        Ok(result) => report(&ctx, result, args.json).await,
+        Err(signal) => interrupted(&ctx, run, signal, args.json).await,
     }
 }
 
@@ -85,6 +85,7 @@ async fn interrupted(
     ctx: &SyncContext,
     run: Uuid,
     signal: (&'static str, u8),
+    json: bool,
 ) -> anyhow::Result<()> {
     let reason = format!("interrupted by {}", signal.0);
     let mut conn = ctx.pool.acquire().await.context("closing the run failed")?;
@@ -92,7 +93,7 @@ async fn interrupted(
         .await
         .context("closing the interrupted run failed")?;
     drop(conn);
-    if let Err(e) = print_summary(&ctx.pool, run).await
+    if let Err(e) = print_summary(&ctx.pool, run, json).await
         && !out::is_broken_pipe(&e)
     {
         return Err(e);
@@ -123,13 +124,17 @@ async fn stop_signal() -> (&'static str, u8) {
 
 /// Prints the summary of the run `result` ended, and turns a failure into
 /// the error `main` prints (a [`ConfigError`] for an unknown `--project`).
-async fn report(ctx: &SyncContext, result: sync::Result<sync::RunSummary>) -> anyhow::Result<()> {
+async fn report(
+    ctx: &SyncContext,
+    result: sync::Result<sync::RunSummary>,
+    json: bool,
+) -> anyhow::Result<()> {
     match result {
-        Ok(summary) => print_summary(&ctx.pool, summary.run).await,
+        Ok(summary) => print_summary(&ctx.pool, summary.run, json).await,
         Err(error @ sync::Error::Partial { run, .. }) => {
             // A reader gone from stdout does not turn a partial sync into a
             // success: the error still goes to stderr, exit 1.
-            if let Err(e) = print_summary(&ctx.pool, run).await
+            if let Err(e) = print_summary(&ctx.pool, run, json).await
                 && !out::is_broken_pipe(&e)
             {
                 return Err(e);
@@ -170,19 +175,11 @@ fn configuration_error(error: &asana::Error, portfolio: &Gid) -> Option<ConfigEr
     Some(ConfigError(format!("{error}{hint}")))
 }
 
-/// Prints the run's per-project table (when it synced any project's tasks)
-/// and its one-line summary.
-async fn print_summary(pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
-    let run = runs::get(pool, id)
+/// Prints the run's summary: its per-project table (when it synced any
+/// project's tasks) and its one line, or with `--json` one object.
+async fn print_summary(pool: &PgPool, id: Uuid, json: bool) -> anyhow::Result<()> {
+    let detail = summary::read(pool, id)
         .await
-        .context("reading the run back failed")?
-        .with_context(|| format!("run {id} is not recorded"))?;
-    let projects = runs::projects(pool, id)
-        .await
-        .context("reading the run's projects back failed")?;
-    if !projects.is_empty() {
-        outln!("{}", output::project_results(&projects))?;
-    }
-    outln!("{}", output::run_line(&run, None))?;
-    Ok(())
+        .context("reading the run back failed")?;
+    summary::print(&detail, json)
 }

@@ -114,7 +114,8 @@ pub async fn purge_preview(
 /// Deletes, in one statement, the `Done` jobs of aegis's queues that
 /// finished more than `age` ago, and the rows of aegis's workers not seen for
 /// `age` (nor within [`LIVE_WORKER_WINDOW`]) that no remaining job
-/// references (`lock_by`). Dead, pending and running jobs are never deleted.
+/// references (`lock_by`), with the record of a process none of whose
+/// worker rows is left. Dead, pending and running jobs are never deleted.
 ///
 /// # Errors
 /// When the query fails.
@@ -133,7 +134,12 @@ pub async fn purge_done_older_than(
         "and w.last_seen < least(cutoff.at, now() - make_interval(secs => $3)) and not exists (",
         "select 1 from apalis.jobs j where j.lock_by = w.id ",
         "and not exists (select 1 from purged p where p.id = j.id)) ",
-        "returning w.id) ",
+        "returning w.id), ",
+        "processes as (delete from worker_processes p using cutoff ",
+        "where p.started_at < cutoff.at and not exists (select 1 from apalis.workers w ",
+        "where starts_with(w.id, p.name || '-') and not exists (",
+        "select 1 from stale s where s.id = w.id)) returning p.name) ",
+        // A data-modifying WITH runs whether or not the query reads it.
         "select (select count(*) from purged), (select count(*) from stale)"
     ))
     .bind(queues.all())
@@ -145,4 +151,52 @@ pub async fn purge_done_older_than(
         jobs: u64::try_from(jobs).unwrap_or_default(),
         workers: u64::try_from(workers).unwrap_or_default(),
     })
+}
+
+/// What [`run_now`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunNow {
+    /// The job.
+    pub id: String,
+    /// Its state before: `scheduled` or `retrying` (now runnable), or
+    /// `pending` (it already was).
+    pub was: JobState,
+}
+
+/// Makes a scheduled or retrying job runnable at once (its `run_at` now;
+/// attempts unchanged); a pending job is left as it is.
+///
+/// # Errors
+/// [`NoSuchJob`](super::Error::NoSuchJob); [`NotWaiting`](super::Error::NotWaiting)
+/// for a job running, done, dead or cancelled; the database's.
+pub async fn run_now(db: impl PgExecutor<'_>, queues: &Queues, id: &str) -> Result<RunNow> {
+    let id = id.trim();
+    let state: Option<String> = sqlx::query_scalar(concat!(
+        "with target as (select j.id, ",
+        state_j!(),
+        " as state from apalis.jobs j where j.job_type = any($1) and j.id = $2), ",
+        "moved as (update apalis.jobs j set run_at = now() from target t ",
+        "where j.id = t.id and t.state in ('scheduled', 'retrying') returning j.id) ",
+        "select t.state from target t"
+    ))
+    .bind(queues.all())
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some(state) = state else {
+        return Err(super::Error::NoSuchJob(id.to_owned()));
+    };
+    let was: JobState = state
+        .parse()
+        .map_err(|_| super::Error::NoSuchJob(id.to_owned()))?;
+    match was {
+        JobState::Scheduled | JobState::Retrying | JobState::Pending => Ok(RunNow {
+            id: id.to_owned(),
+            was,
+        }),
+        state => Err(super::Error::NotWaiting {
+            id: id.to_owned(),
+            state,
+        }),
+    }
 }

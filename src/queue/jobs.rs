@@ -70,7 +70,9 @@ pub struct JobDetail {
     pub kind: String,
     /// Its derived state.
     pub state: JobState,
-    /// apalis's raw status (`Pending`, `Queued`, `Running`, `Done`, `Failed`, `Killed`).
+    /// apalis's raw status (`Pending`, `Queued`, `Running`, `Done`, `Failed`,
+    /// `Killed`): apalis's internals, so not in the JSON (`state` is aegis's).
+    #[serde(skip_serializing)]
     pub status: String,
     /// Attempts made.
     pub attempts: i32,
@@ -92,7 +94,9 @@ pub struct JobDetail {
     pub summary: PayloadSummary,
     /// The full payload (a string when it is not JSON).
     pub payload: serde_json::Value,
-    /// apalis's record of the last attempt: `{"Ok": …}` or `{"Err": "…"}`.
+    /// apalis's record of the last attempt: `{"Ok": …}` or `{"Err": "…"}`;
+    /// not in the JSON (`last_error` is what it says).
+    #[serde(skip_serializing)]
     pub last_result: Option<serde_json::Value>,
     /// The error of its last failed attempt.
     pub last_error: Option<String>,

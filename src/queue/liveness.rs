@@ -9,7 +9,7 @@ use aegis_jobs::Queues;
 
 /// Whether any aegis job can still run: pending (now or later), fetched,
 /// running (including a dead worker's, until it is rescued), or failed with
-/// attempts left; anything but done or dead.
+/// attempts left; anything but done, dead or cancelled.
 ///
 /// # Errors
 /// The database's.
@@ -19,7 +19,7 @@ pub async fn has_runnable_jobs(
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(concat!(
         "select exists (select 1 from apalis.jobs j where j.job_type = any($1) ",
-        "and j.status <> 'Done' and not ",
+        "and j.status not in ('Done', 'Killed') and not ",
         dead_j!(),
         ")"
     ))

@@ -26,6 +26,7 @@
 //! |---|---|
 //! | `running` | `Running` |
 //! | `done` | `Done` |
+//! | `cancelled` | `Killed` by [`cancel`] (its last result says `cancelled`): never runs again |
 //! | `dead` | `Killed` (fatal error), or `Failed` with `attempts >= max_attempts` |
 //! | `retrying` | `Failed` with `attempts < max_attempts`: fetched again once `run_at` (the persisted backoff) passes |
 //! | `scheduled` | `Pending` with `run_at > now()`: not runnable yet |
@@ -36,10 +37,22 @@
 use aegis_jobs::{Kind, Queues};
 
 // The SQL fragments come first: `macro_rules!` are visible only below them.
+/// SQL: true when the `apalis.jobs` row aliased `j` was cancelled by an
+/// operator ([`cancel`]: `Killed`, its last result marked `cancelled`).
+macro_rules! cancelled_j {
+    () => {
+        "(j.status = 'Killed' and (j.last_result -> 'cancelled') is not null)"
+    };
+}
+
 /// SQL: true when the `apalis.jobs` row aliased `j` is dead.
 macro_rules! dead_j {
     () => {
-        "(j.status = 'Killed' or (j.status = 'Failed' and j.attempts >= j.max_attempts))"
+        concat!(
+            "((j.status = 'Killed' and not ",
+            cancelled_j!(),
+            ") or (j.status = 'Failed' and j.attempts >= j.max_attempts))"
+        )
     };
 }
 
@@ -49,6 +62,9 @@ macro_rules! state_j {
         concat!(
             "(case when j.status = 'Running' then 'running' ",
             "when j.status = 'Done' then 'done' ",
+            "when ",
+            cancelled_j!(),
+            " then 'cancelled' ",
             "when ",
             dead_j!(),
             " then 'dead' ",
@@ -92,29 +108,39 @@ macro_rules! requeue_dead {
 
 mod admin;
 mod attempts;
+mod cancel;
 mod coalesce;
 mod handback;
 mod jobs;
 mod lease;
 mod liveness;
+pub mod pause;
 mod poison;
+mod processes;
 mod revive;
 pub mod schema;
 mod state;
 mod stats;
+mod workers;
 
-pub use admin::{LIVE_WORKER_WINDOW, PurgeReport, purge_done_older_than, purge_preview};
+pub use admin::{
+    LIVE_WORKER_WINDOW, PurgeReport, RunNow, purge_done_older_than, purge_preview, run_now,
+};
 use admin::{RetryOutcome, retry, retry_all_dead};
 pub use attempts::persist_attempt;
+pub use cancel::{Cancel, Cancelled, cancel, is_cancelled};
 pub use coalesce::join_queued_job;
 pub use handback::{HandedBack, hand_back, hand_back_unfinished, hand_back_unowned};
 pub use jobs::{JobDetail, JobSummary, PayloadSummary, list, show};
 pub use lease::{Lease, holds, lease};
 pub use liveness::{DrainReport, beat, drain_report, has_runnable_jobs};
+pub use pause::{Pause, Resumed, is_paused, pause, paused, resume};
 pub use poison::{Stranded, bury, release, stranded};
+pub use processes::{ProcessInfo, register_process};
 pub use revive::{Revive, Revived, revive};
 pub use state::{JobState, ParseJobStateError};
 pub use stats::{QueueStats, stats};
+pub use workers::{WorkerRow, dead_by_project, workers};
 
 /// Errors of queue inspection and administration.
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +162,28 @@ pub enum Error {
         /// Its state.
         state: JobState,
     },
+    /// The job is over (done, dead or cancelled): nothing to cancel.
+    #[error("job {id} is {state}: only jobs that have not finished can be cancelled")]
+    Finished {
+        /// The job.
+        id: String,
+        /// Its state.
+        state: JobState,
+    },
+    /// Only a job that waits for its time can be made to run now.
+    #[error(
+        "job {id} is {state}: only scheduled or retrying jobs can be run now \
+         (`aegis queue retry` revives a dead one)"
+    )]
+    NotWaiting {
+        /// The job.
+        id: String,
+        /// Its state.
+        state: JobState,
+    },
+    /// No run has that id.
+    #[error("no run {0} (`aegis runs` lists the recent ones)")]
+    NoSuchRun(uuid::Uuid),
     /// No job of aegis's queues has that id.
     #[error("no aegis job {0} (`aegis queue list --state dead` shows the dead ones)")]
     NoSuchJob(String),

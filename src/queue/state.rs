@@ -20,17 +20,20 @@ pub enum JobState {
     Done,
     /// Killed by a fatal error or out of attempts; only `retry` revives it.
     Dead,
+    /// Cancelled by an operator (`aegis queue cancel`); never runs again.
+    Cancelled,
 }
 
 impl JobState {
     /// Every state, in the order tables show them.
-    pub const ALL: [JobState; 6] = [
+    pub const ALL: [JobState; 7] = [
         JobState::Pending,
         JobState::Scheduled,
         JobState::Running,
         JobState::Retrying,
         JobState::Done,
         JobState::Dead,
+        JobState::Cancelled,
     ];
 
     /// The state's name (`pending`, `scheduled`, …).
@@ -42,6 +45,7 @@ impl JobState {
             JobState::Retrying => "retrying",
             JobState::Done => "done",
             JobState::Dead => "dead",
+            JobState::Cancelled => "cancelled",
         }
     }
 }
@@ -55,7 +59,7 @@ impl fmt::Display for JobState {
 /// A state name that is not one of [`JobState`]'s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job state {0:?}: expected one of pending, scheduled, running, retrying, done, dead"
+    "unknown job state {0:?}: expected one of pending, scheduled, running, retrying, done, dead, cancelled"
 )]
 pub struct ParseJobStateError(pub String);
 

@@ -24,6 +24,8 @@ pub struct QueueStats {
     pub done: i64,
     /// Dead-lettered.
     pub dead: i64,
+    /// Cancelled by an operator.
+    pub cancelled: i64,
     /// Seconds the oldest pending job has been runnable; none without one.
     pub oldest_pending_age_secs: Option<i64>,
 }
@@ -42,6 +44,7 @@ pub async fn stats(db: impl PgExecutor<'_>, queues: &Queues) -> Result<Vec<Queue
         "count(*) filter (where s.state = 'retrying') as retrying, ",
         "count(*) filter (where s.state = 'done') as done, ",
         "count(*) filter (where s.state = 'dead') as dead, ",
+        "count(*) filter (where s.state = 'cancelled') as cancelled, ",
         "floor(extract(epoch from now() - min(s.run_at) filter (where s.state = 'pending')))",
         "::bigint as oldest_pending_age_secs ",
         "from unnest($1::text[]) with ordinality as q(kind, ord) left join (",

@@ -1,4 +1,4 @@
-//! Ending inline runs that will not end by themselves: one interrupted in
+//! Ending runs early. Inline runs that will not end by themselves: one interrupted in
 //! its process ([`cancel`], from `aegis sync`'s signal handler), and one
 //! whose process died without closing it ([`close_abandoned`], by the next
 //! command that reads runs). An inline run's process holds its liveness
@@ -63,4 +63,58 @@ pub async fn close_abandoned(pool: &PgPool) -> Result<Vec<Uuid>> {
         }
     }
     Ok(closed)
+}
+
+/// Records that an operator cancelled the queued jobs `jobs`: their
+/// unfinished children (in every run waiting for them) are `cancelled` with
+/// `reason`, and each run they belong to that has no unfinished child left
+/// closes `cancelled`. Returns the runs it closed. Call it in the
+/// transaction that cancels the jobs.
+pub async fn cancel_jobs(
+    conn: &mut PgConnection,
+    jobs: &[String],
+    reason: &str,
+) -> Result<Vec<Uuid>> {
+    // The runs first, in a stable order, as a finishing child locks them
+    // ([`super::lock_runs`]): whichever commits second sees the other's
+    // child and closes the run.
+    sqlx::query(
+        "select id from sync_runs where id in (select run_id from sync_run_projects \
+         where job_id = any($1)) order by id for update",
+    )
+    .bind(jobs)
+    .fetch_all(&mut *conn)
+    .await?;
+    let runs: Vec<Uuid> = sqlx::query_scalar(
+        "update sync_run_projects set status = 'cancelled', error = $2, \
+             finished_at = coalesce(finished_at, now()) \
+         where job_id = any($1) and status in ('pending', 'running', 'retrying') \
+         returning run_id",
+    )
+    .bind(jobs)
+    .bind(reason)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "update sync_runs r set status = 'cancelled', error = $2, finished_at = now() \
+         where r.id = any($1) and r.status in ('queued', 'running') and not exists ( \
+             select 1 from sync_run_projects c where c.run_id = r.id \
+             and c.status in ('pending', 'running', 'retrying')) \
+         returning r.id",
+    )
+    .bind(runs)
+    .bind(reason)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The jobs syncing the unfinished children of `run`.
+pub async fn open_child_jobs(db: impl sqlx::PgExecutor<'_>, run: Uuid) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "select distinct job_id from sync_run_projects where run_id = $1 and job_id is not null \
+         and status in ('pending', 'running', 'retrying') order by job_id",
+    )
+    .bind(run)
+    .fetch_all(db)
+    .await?)
 }

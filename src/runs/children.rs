@@ -43,7 +43,7 @@ impl<'a> Children<'a> {
 pub struct ClosedRun {
     /// The run.
     pub id: Uuid,
-    /// `done` or `partial`.
+    /// `done`, `partial` or `cancelled`.
     pub status: RunStatus,
     /// Its scope (no chosen projects = every project).
     pub scope: Json<aegis_jobs::Scope>,
@@ -150,7 +150,9 @@ pub async fn child_started(db: impl PgExecutor<'_>, children: Children<'_>) -> R
 /// trigger, on their runs): requests add up; tasks created, updated,
 /// removed and deleted add up; unchanged is the attempt's own, less the
 /// tasks earlier attempts already counted as created or updated (see the
-/// [module docs](super)).
+/// [module docs](super)). A child recorded done takes how its project's
+/// sync read Asana (`events` or `crawl`, and why) from the project's row,
+/// which that sync wrote before.
 pub async fn child_finished(
     db: impl PgExecutor<'_>,
     children: Children<'_>,
@@ -168,7 +170,13 @@ pub async fn child_finished(
             tasks_created = tasks_created + $9, tasks_updated = tasks_updated + $10,
             tasks_unchanged = greatest(0, $11 - tasks_created - tasks_updated),
             tasks_removed = tasks_removed + $12, tasks_deleted = tasks_deleted + $13,
-            error = $14
+            error = $14,
+            (mode, mode_reason) = (select case when $4 = 'done' then p.last_sync_mode
+                                              else sync_run_projects.mode end,
+                                          case when $4 = 'done' then p.last_sync_reason
+                                              else sync_run_projects.mode_reason end
+                                   from (select 1) one left join projects p
+                                       on p.asana_gid = sync_run_projects.project_gid)
         where case when $1::text is not null then job_id = $1
                    else run_id = $2 and project_gid = $3 end
         "#,
@@ -193,7 +201,8 @@ pub async fn child_finished(
 }
 
 /// Closes every open run of the children whose children are all finished:
-/// `done`, or `partial` naming the failed projects. Call it after
+/// `done`, `partial` naming the failed projects, or `cancelled` when an
+/// operator cancelled one of them (`aegis queue cancel`). Call it after
 /// [`lock_runs`] and [`child_finished`] in the same transaction.
 pub async fn close_finished(
     db: impl PgExecutor<'_>,
@@ -210,8 +219,12 @@ pub async fn close_finished(
         finished as (
             select r.id from sync_runs r join touched t on t.run_id = r.id
             where r.status in ('running', 'queued')
-              and not exists (select 1 from sync_run_projects c
-                              where c.run_id = r.id and c.status not in ('done', 'failed'))
+              and not exists (select 1 from sync_run_projects c where c.run_id = r.id
+                              and c.status not in ('done', 'failed', 'cancelled'))
+        ),
+        cancelled as (
+            select distinct c.run_id from sync_run_projects c join finished f on f.id = c.run_id
+            where c.status = 'cancelled'
         ),
         failures as (
             select c.run_id,
@@ -221,9 +234,13 @@ pub async fn close_finished(
             where c.status = 'failed' group by c.run_id
         )
         update sync_runs r set
-            status = case when failures.error is null then 'done' else 'partial' end,
-            error = failures.error, finished_at = now()
+            status = case when cancelled.run_id is not null then 'cancelled'
+                          when failures.error is null then 'done' else 'partial' end,
+            error = coalesce(failures.error, case when cancelled.run_id is not null
+                                                  then 'some projects were cancelled' end),
+            finished_at = now()
         from finished left join failures on failures.run_id = finished.id
+            left join cancelled on cancelled.run_id = finished.id
         where r.id = finished.id
         returning r.id, r.status, r.scope
         "#,

@@ -13,7 +13,7 @@
 //! | [`child_finished`] | `done` / `failed` | `done` / `retrying` / `failed`, per attempt |
 //! | [`close_finished`] | `done` or `partial` once every child is finished | the same, by the last child (no collector) |
 //! | [`close`] | `failed` (portfolio step), or `done` with no children | the same |
-//! | [`cancel`] | `cancelled` (and its unfinished children): interrupted, or its process died ([`close_abandoned`]) | — |
+//! | [`cancel`] | `cancelled` (and its unfinished children): interrupted, or its process died ([`close_abandoned`]) | `aegis queue cancel`: the cancelled jobs' children `cancelled`, a run left with none open `cancelled` ([`cancel_jobs`]) |
 //! | [`reopen`] | — | revived dead jobs: children `pending`, run `running` (`queued` for a portfolio job) |
 //!
 //! # Figures
@@ -41,13 +41,13 @@ mod record;
 mod status;
 mod wait;
 
-pub use cancel::{ABANDONED, cancel, close_abandoned};
+pub use cancel::{ABANDONED, cancel, cancel_jobs, close_abandoned, open_child_jobs};
 pub use children::{
     Children, ClosedRun, add_child, add_pending, child_finished, child_started, close_finished,
     has_child, lock_runs,
 };
 pub use figures::{RequestFigures, Tally, TaskFigures, last_requests};
-pub use read::{Progress, ProjectResult, Run, get, projects, recent};
+pub use read::{LastAttempt, Progress, ProjectResult, Run, get, last_attempts, projects, recent};
 pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};
 pub use wait::{FINISHED_CHANNEL, FinishedRuns, WAIT_RECHECK, WaitError, wait};

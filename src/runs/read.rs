@@ -106,6 +106,10 @@ pub struct ProjectResult {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub tasks: TaskFigures,
+    /// How its sync read Asana: `events` or `crawl` (none until done).
+    pub mode: Option<String>,
+    /// Why it crawled (none when it read events).
+    pub mode_reason: Option<String>,
     /// What went wrong.
     pub error: Option<String>,
 }
@@ -152,11 +156,45 @@ pub async fn projects(db: impl PgExecutor<'_>, run: Uuid) -> Result<Vec<ProjectR
         r#"
         select project_gid, project_name, status, attempts, job_id, started_at, finished_at,
             api_requests, rate_limited, waited_ms, pages, tasks_created, tasks_updated,
-            tasks_unchanged, tasks_removed, tasks_deleted, error
+            tasks_unchanged, tasks_removed, tasks_deleted, mode, mode_reason, error
         from sync_run_projects where run_id = $1 order by project_name, project_gid
         "#,
     )
     .bind(run)
+    .fetch_all(db)
+    .await?)
+}
+
+/// A project's most recent attempt in any run (`aegis status`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LastAttempt {
+    /// The project.
+    pub project_gid: String,
+    /// The run it was part of.
+    pub run_id: Uuid,
+    /// Its state in that run.
+    pub status: ChildStatus,
+    /// Attempts started in that run.
+    pub attempts: i32,
+    /// When its first attempt in that run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Its error, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// Every project's most recent child row (by start, then by run start).
+pub async fn last_attempts(db: impl PgExecutor<'_>) -> Result<Vec<LastAttempt>> {
+    Ok(sqlx::query_as(
+        r#"
+        select distinct on (p.project_gid) p.project_gid, p.run_id, p.status, p.attempts,
+            p.started_at, p.finished_at, p.error
+        from sync_run_projects p join sync_runs r on r.id = p.run_id
+        where p.started_at is not null
+        order by p.project_gid, p.started_at desc, r.started_at desc
+        "#,
+    )
     .fetch_all(db)
     .await?)
 }

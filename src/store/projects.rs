@@ -215,13 +215,15 @@ pub async fn by_gid(db: impl PgExecutor<'_>, gid: &str) -> Result<Option<Project
         .await?)
 }
 
-/// Records a completed sync of a project's tasks and its incremental state.
+/// Records a completed sync of a project's tasks and its incremental state:
+/// `(full, crawl_reason)` says whether it crawled every page and, if it
+/// crawled, why it did not read events (none: it read events).
 pub async fn record_tasks_synced(
     db: impl PgExecutor<'_>,
     project_id: i64,
     events_sync_token: Option<&str>,
     watermark: Option<DateTime<Utc>>,
-    full: bool,
+    (full, crawl_reason): (bool, Option<&str>),
     at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
@@ -230,6 +232,9 @@ pub async fn record_tasks_synced(
             last_tasks_sync_at = $5,
             last_full_sync_at = case when $4 then $5 else last_full_sync_at end,
             events_sync_token = coalesce($2, events_sync_token),
+            events_sync_token_at = case when $2 is null then events_sync_token_at else $5 end,
+            last_sync_mode = case when $6::text is null then 'events' else 'crawl' end,
+            last_sync_reason = $6,
             tasks_modified_watermark = greatest(tasks_modified_watermark, $3)
         where id = $1
         "#,
@@ -239,6 +244,7 @@ pub async fn record_tasks_synced(
     .bind(watermark)
     .bind(full)
     .bind(at)
+    .bind(crawl_reason)
     .execute(db)
     .await?;
     Ok(())

@@ -29,6 +29,21 @@ pub struct ProjectStatus {
     pub completed: i64,
     /// Tombstoned tasks homed here.
     pub deleted: i64,
+    /// Last full crawl of its tasks.
+    pub last_full_sync_at: Option<DateTime<Utc>>,
+    /// Whether an events sync token is stored (the token itself is not shown).
+    pub has_events_token: bool,
+    /// When the token was stored.
+    pub events_sync_token_at: Option<DateTime<Utc>>,
+    /// Seconds since then (database clock).
+    #[serde(skip)]
+    pub events_token_age_secs: Option<i64>,
+    /// How its last sync read Asana: `events` or `crawl`.
+    pub last_sync_mode: Option<String>,
+    /// Why the last sync crawled (none: it read events, or never synced).
+    pub last_sync_reason: Option<String>,
+    /// Seconds since its tasks were last synced (database clock); none if never.
+    pub age_secs: Option<i64>,
 }
 
 /// Every project with its task counts, by name.
@@ -44,7 +59,12 @@ pub async fn projects(db: impl PgExecutor<'_>) -> Result<Vec<ProjectStatus>> {
                               where tm.task_id = t.id and tm.project_id = t.project_id)
         )
         select p.asana_gid, p.name, p.archived, p.removed_from_portfolio_at, p.last_synced_at,
-            p.last_tasks_sync_at,
+            p.last_tasks_sync_at, p.last_full_sync_at,
+            p.events_sync_token is not null as has_events_token, p.events_sync_token_at,
+            p.last_sync_mode, p.last_sync_reason,
+            floor(extract(epoch from now() - p.last_tasks_sync_at))::bigint as age_secs,
+            floor(extract(epoch from now() - p.events_sync_token_at))::bigint
+                as events_token_age_secs,
             count(o.project_id) filter (where o.deleted_at is null) as tasks,
             count(o.project_id) filter (where o.deleted_at is null and not o.completed) as open,
             count(o.project_id) filter (where o.deleted_at is null and o.completed) as completed,

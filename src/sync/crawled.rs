@@ -37,6 +37,8 @@ pub struct Crawled {
     pub(crate) token: Option<String>,
     /// Whether this was a full crawl.
     pub(crate) full: bool,
+    /// Why it crawled instead of reading events (none: it read events).
+    pub(crate) crawl_reason: Option<&'static str>,
 }
 
 impl Crawled {

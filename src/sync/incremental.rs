@@ -29,6 +29,8 @@ pub(crate) enum Plan {
     Crawl {
         /// The token for the next incremental sync.
         token: Option<String>,
+        /// Why not the events.
+        reason: &'static str,
     },
     /// Fetch these tasks, then store `token`.
     Changes {
@@ -48,10 +50,19 @@ pub(crate) async fn plan(
     gid: &Gid,
 ) -> Result<Plan> {
     let stored = project.events_sync_token.as_deref();
-    let incremental = mode == Mode::Incremental && project.last_full_sync_at.is_some();
-    let Some(mut token) = stored.filter(|_| incremental).map(str::to_owned) else {
+    let reason = if mode == Mode::Full {
+        Some("a full sync was asked for")
+    } else if project.last_full_sync_at.is_none() {
+        Some("never crawled in full")
+    } else if stored.is_none() {
+        Some("no events token stored")
+    } else {
+        None
+    };
+    let (Some(mut token), None) = (stored.map(str::to_owned), reason) else {
         return Ok(Plan::Crawl {
             token: fresh_token(asana, gid).await?,
+            reason: reason.unwrap_or("no events token stored"),
         });
     };
     let mut gids = BTreeSet::new();
@@ -61,6 +72,7 @@ pub(crate) async fn plan(
                 info!(project.gid = %gid, "events token expired; crawling the project");
                 return Ok(Plan::Crawl {
                     token: Some(fresh_sync),
+                    reason: "Asana expired the events token",
                 });
             }
             EventsResponse::Events(events) => {
@@ -68,7 +80,10 @@ pub(crate) async fn plan(
                 token = events.sync;
                 if gids.len() > MAX_FETCHES {
                     info!(project.gid = %gid, changed = gids.len(), "many changes; crawling the project");
-                    return Ok(Plan::Crawl { token: Some(token) });
+                    return Ok(Plan::Crawl {
+                        token: Some(token),
+                        reason: "more than 100 tasks changed",
+                    });
                 }
                 if !events.has_more {
                     break;

@@ -68,7 +68,10 @@ pub async fn crawl_project(
     let (asana, me) = (&attempt.asana, &AegisUser::new(ctx, &attempt.asana));
     let mut crawl = Crawled::new(attempt);
     let token = match incremental::plan(asana, project, mode, &gid).await? {
-        Plan::Crawl { token } => token,
+        Plan::Crawl { token, reason } => {
+            crawl.crawl_reason = Some(reason);
+            token
+        }
         Plan::Changes { gids, token } => {
             crawl.token = Some(token);
             let present = incremental::fetch_changes(asana, project, &gids, &mut crawl).await?;
@@ -135,7 +138,7 @@ pub async fn apply(
         project.id,
         token,
         crawled.watermark,
-        crawled.full,
+        (crawled.full, crawled.crawl_reason),
         at,
     )
     .await?;

@@ -23,9 +23,14 @@
 use std::{future::Future, time::Duration};
 
 use apalis::prelude::{AbortError, BoxDynError};
-use tracing::{debug, error, warn};
+use tracing::{debug, error, info, warn};
 
-use super::JobContext;
+use aegis_jobs::Kind;
+
+use super::{
+    JobContext,
+    admission::{Admission, admit},
+};
 use crate::{
     queue, store,
     sync::{self, Attempt},
@@ -145,14 +150,15 @@ pub enum Verdict {
     Dead,
 }
 
-/// Runs one attempt of a job under the context's policy. `work` gets the
+/// Runs one attempt of a job of `kind` under the context's policy, unless
+/// its kind is paused or it was cancelled ([`admit`]). `work` gets the
 /// [`sync::Attempt`] (its client handle's stats and its tally are the
 /// attempt's); `on_failure` gets it back, even after a timeout or a panic,
 /// to record the failed attempt in aegis's tables (before apalis updates
 /// the queue row).
 pub async fn run_attempt<W, Fut, H, HFut>(
     ctx: &JobContext,
-    (job_id, attempt): (&str, u32),
+    (kind, job_id, attempt): (Kind, &str, u32),
     work: W,
     on_failure: H,
 ) -> Result<(), BoxDynError>
@@ -163,12 +169,10 @@ where
     HFut: Future<Output = sync::Result<()>>,
 {
     let _running = ctx.running.enter(job_id);
-    let lease = match queue::lease(&ctx.sync.pool, job_id).await {
-        Ok(lease) => lease,
-        Err(e) => {
-            error!(job.id = job_id, error.message = %e, "could not read the attempt's lease");
-            None
-        }
+    let queue = ctx.sync.namespace.queues.name(kind);
+    let lease = match admit(ctx, job_id, &queue).await {
+        Admission::Run(lease) => lease,
+        Admission::Skip => return Ok(()),
     };
     let run = Attempt::leased(&ctx.sync, lease);
     let mut failure = match attempt_outcome(ctx.policy.timeout, work(run.clone())).await {
@@ -213,6 +217,17 @@ where
                 error!(job.id = job_id, error.message = %e, "could not persist the retry time");
                 true
             });
+    if !owned
+        && queue::is_cancelled(&ctx.sync.pool, job_id)
+            .await
+            .unwrap_or(false)
+    {
+        info!(
+            job.id = job_id,
+            attempt, "job cancelled while it ran; the attempt stopped, nothing more recorded"
+        );
+        return Err(failure.into());
+    }
     if !owned {
         warn!(job.id = job_id, attempt, error.message = %failure.message, "attempt lost its job to another; nothing recorded");
         return Err(failure.into());

@@ -1,7 +1,7 @@
 //! The job handlers: thin adapters from apalis onto [`crate::sync::jobs`],
 //! each attempt run under the [`guard`](super::guard) policy.
 
-use aegis_jobs::{SyncPortfolio, SyncProjectTasks};
+use aegis_jobs::{Kind, SyncPortfolio, SyncProjectTasks};
 use apalis::prelude::{Attempt, BoxDynError, Data, TaskId};
 
 use super::{
@@ -36,7 +36,12 @@ pub async fn sync_portfolio(
         sync::jobs::portfolio_job_failed(&failed_ctx, run, &attempt, outcome(verdict), &message)
             .await
     };
-    run_attempt(&ctx, (&job_id, attempt.current() as u32), work, on_failure).await
+    let attempt = (
+        Kind::SyncPortfolio,
+        job_id.as_str(),
+        attempt.current() as u32,
+    );
+    run_attempt(&ctx, attempt, work, on_failure).await
 }
 
 /// Handles a `SyncProjectTasks` job.
@@ -58,5 +63,10 @@ pub async fn sync_project_tasks(
         let outcome = outcome(verdict);
         sync::jobs::project_job_failed(&failed_ctx, &failed_id, &attempt, outcome, &message).await
     };
-    run_attempt(&ctx, (&job_id, attempt.current() as u32), work, on_failure).await
+    let attempt = (
+        Kind::SyncProjectTasks,
+        job_id.as_str(),
+        attempt.current() as u32,
+    );
+    run_attempt(&ctx, attempt, work, on_failure).await
 }

@@ -1,6 +1,7 @@
 //! The background tasks that belong to registered workers: the keep-alive
-//! beat ([`super::spawn_keepalive`]), the poison sweep ([`super::sweep`])
-//! and the schedules. [`super::register`]
+//! beat ([`super::spawn_keepalive`]), the poison sweep ([`super::sweep`]),
+//! the schedules, and the one-off record of the process's version and
+//! concurrency ([`crate::queue::register_process`]). [`super::register`]
 //! ties them to the host's `Monitor`: they start when the first aegis
 //! worker starts (its `Start` event, inside the Monitor's runtime) and are
 //! aborted when the Monitor, which holds the workers' factories, is dropped
@@ -12,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::task::JoinHandle;
 
 use super::{RunningJobs, WorkerConfig, schedule, spawn_keepalive, sweep};
-use crate::sync::SyncContext;
+use crate::{queue, sync::SyncContext};
 
 /// The helper tasks of one registration; aborted on drop.
 #[derive(Debug)]
@@ -71,7 +72,21 @@ impl Helpers {
                     *s,
                 ))
             });
-            [alive, sweeper].into_iter().chain(schedules).collect()
+            let process = queue::ProcessInfo {
+                name: config.name.clone(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                concurrency: i32::try_from(config.concurrency).unwrap_or(i32::MAX),
+            };
+            let pool = ctx.pool.clone();
+            let registered = tokio::spawn(async move {
+                if let Err(e) = queue::register_process(&pool, &process).await {
+                    tracing::warn!(error.message = %e, "could not record this worker process");
+                }
+            });
+            [alive, sweeper, registered]
+                .into_iter()
+                .chain(schedules)
+                .collect()
         });
     }
 }

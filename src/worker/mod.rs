@@ -10,6 +10,7 @@
 //! dead worker's jobs are rescued within 30 s by default; worker names unique
 //! per process start and restart (a same-name restart would never rescue).
 
+mod admission;
 mod guard;
 mod handlers;
 mod helpers;

@@ -20,8 +20,12 @@ mod asana;
 mod connections;
 /// The database: not migrated, failing queries, a URL of another database.
 mod database;
+/// `status`, `workers`, `completions` and `man`.
+mod health;
 /// `enqueue` and `queue …`: what they accept, print and refuse.
 mod jobs;
+/// Every `--json` output against docs/json.md.
+mod json;
 /// Output cut short by a closed pipe: a quiet exit 0.
 mod pipes;
 /// `aegis sync` on a real terminal (tmux).
@@ -180,6 +184,7 @@ async fn sync_stores_the_portfolio_and_status_reports_it(pool: PgPool) {
 
     let runs = aegis(&env[..1], &["runs", "--json"]).await;
     let runs: serde_json::Value = serde_json::from_str(&runs.stdout).expect("runs is JSON");
+    let runs = &runs["runs"];
     assert_eq!(runs[0]["status"], "done");
     // The run's row holds its projects' task figures: every stored task was
     // created by this first sync, and its summary line says so.
@@ -333,7 +338,7 @@ pub(crate) fn error_line(run: &Run) -> &str {
 
 /// A configuration error: exit 2 and exactly one line on stderr.
 /// A fault rule: every task listing of the project answers 403.
-fn forbidden_tasks_of(project_gid: &str) -> FaultRule {
+pub(crate) fn forbidden_tasks_of(project_gid: &str) -> FaultRule {
     FaultRule {
         route: "/tasks".into(),
         query_contains: Some(format!("project={project_gid}")),

@@ -3,10 +3,14 @@
 //! signal in [`signals`]. The tests wait by polling the database, never by
 //! sleeping for a guessed time.
 
+/// Cancel, run-now, pause and resume against real workers.
+mod control;
 /// A frozen worker's stale attempt, fenced.
 mod fencing;
 /// Eight workers on one token under Asana's in-flight cap.
 mod fleet;
+/// `enqueue sync --wait` and `runs ID --follow`.
+mod follow;
 /// The token's shared hold: a revoked token, an Asana outage (the circuit).
 mod holds;
 /// Inline syncs interrupted by a signal or killed.
@@ -98,7 +102,7 @@ async fn json(env: &[(&str, String)], args: &[&str]) -> Value {
 /// The `queue stats --json` row of `kind`.
 async fn stats_of(env: &[(&str, String)], kind: &str) -> Value {
     let stats = json(env, &["queue", "stats"]).await;
-    let rows = stats.as_array().expect("an array of kinds");
+    let rows = stats["kinds"].as_array().expect("an array of kinds");
     rows.iter()
         .find(|row| row["kind"] == kind)
         .cloned()
@@ -176,9 +180,9 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
     let fake = FakeAsana::spawn(Config::default()).await.expect("fake");
     let env = env(&pool, &fake);
     let first = enqueue(&env, &[]).await;
-    let portfolio = stats_of(&env, "aegis.sync-portfolio").await;
+    let portfolio = stats_of(&env, "sync-portfolio").await;
     assert_eq!(portfolio["pending"], 1, "{portfolio}");
-    assert_eq!(stats_of(&env, PROJECTS).await["pending"], 0);
+    assert_eq!(stats_of(&env, "sync-project-tasks").await["pending"], 0);
 
     let drain = aegis(&env, &DRAIN).await;
     assert_eq!(drain.code, Some(0), "{}", drain.both());
@@ -205,7 +209,7 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
     assert_eq!(budgets, 1, "the worker drew from the token's shared budget");
     assert_eq!(
         json(&env, &["queue", "list", "--state", "dead"]).await,
-        Value::Array(vec![])
+        serde_json::json!({"jobs": []})
     );
 
     let triptic = project_gid(&pool, "Triptic").await;
@@ -227,9 +231,9 @@ async fn enqueue_drain_dead_letter_and_retry_through_the_binary(pool: PgPool) {
         error.contains(", 1 dead (see `aegis queue list --state dead`)"),
         "{error}"
     );
-    assert_eq!(stats_of(&env, PROJECTS).await["dead"], 1);
+    assert_eq!(stats_of(&env, "sync-project-tasks").await["dead"], 1);
     assert_eq!(run_status(&env, second).await, "partial");
-    let dead = json(&env, &["queue", "list", "--state", "dead"]).await;
+    let dead = json(&env, &["queue", "list", "--state", "dead"]).await["jobs"].clone();
     assert_eq!(dead[0]["project"], triptic.as_str(), "{dead}");
 
     fake.clear_faults();

@@ -54,9 +54,19 @@ pub struct EnqueueSyncArgs {
     #[command(flatten)]
     pub scope: SyncScope,
 
-    /// Print `{"run": "<id>"}` instead of the bare id.
+    /// Print `{"run": "<id>"}` instead of the bare id (with --wait: the
+    /// run's summary object).
     #[arg(long)]
     pub json: bool,
+
+    /// Wait for the run to end and print its summary: exit 0 when it is
+    /// done, 1 when it ends partial, failed or cancelled.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// With --wait: give up after DURATION (exit 1; the run goes on).
+    #[arg(long, requires = "wait", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
 }
 
 /// `aegis worker`.
@@ -150,6 +160,44 @@ pub enum QueueCommand {
     Retry(QueueRetryArgs),
     /// Delete finished jobs older than an age, and stale worker rows.
     Purge(QueuePurgeArgs),
+    /// Cancel a job, or every job of a run: a waiting job never runs, a
+    /// running one stops at its next page; their runs end `cancelled`.
+    Cancel(QueueCancelArgs),
+    /// Make a scheduled or retrying job runnable at once.
+    RunNow(QueueShowArgs),
+    /// Stop every worker process from starting jobs (of one kind).
+    Pause(QueuePauseArgs),
+    /// Let workers start jobs (of one kind) again.
+    Resume(QueuePauseArgs),
+}
+
+/// `aegis queue cancel`.
+#[derive(Debug, Clone, ClapArgs)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["id", "run"]))]
+pub struct QueueCancelArgs {
+    /// The job to cancel.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Cancel the run's portfolio job and the jobs of its unfinished projects.
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<uuid::Uuid>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aegis queue pause` and `resume`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct QueuePauseArgs {
+    /// Only this kind: sync-portfolio or sync-project-tasks (default both).
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Just `--json`.
@@ -163,7 +211,8 @@ pub struct JsonFlag {
 /// `aegis queue list`.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct QueueListArgs {
-    /// Only jobs in this state: pending, scheduled, running, retrying, done, dead.
+    /// Only jobs in this state: pending, scheduled, running, retrying, done,
+    /// dead, cancelled.
     #[arg(long, value_name = "STATE")]
     pub state: Option<JobState>,
 

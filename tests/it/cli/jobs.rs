@@ -68,7 +68,7 @@ async fn queue_commands_say_what_they_could_not_do(pool: PgPool) {
     assert_eq!(aegis(&env, &["enqueue", "sync"]).await.code, Some(0));
     let list = aegis(&env, &["queue", "list", "--json"]).await;
     let jobs: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
-    let id = jobs[0]["id"].as_str().expect("a job id").to_owned();
+    let id = jobs["jobs"][0]["id"].as_str().expect("a job id").to_owned();
     let show = aegis(&env, &["queue", "show", &id]).await;
     assert_eq!(show.code, Some(0), "{}", show.both());
     for expected in [
@@ -109,7 +109,7 @@ async fn one_pending_job(pool: &PgPool) -> ([(&'static str, String); 2], String)
     assert_eq!(aegis(&env, &["enqueue", "sync"]).await.code, Some(0));
     let list = aegis(&env, &["queue", "list", "--json"]).await;
     let jobs: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
-    let id = jobs[0]["id"].as_str().expect("a job id").to_owned();
+    let id = jobs["jobs"][0]["id"].as_str().expect("a job id").to_owned();
     (env, id)
 }
 

@@ -45,7 +45,7 @@ async fn a_closed_stdout_ends_every_inspection_command_quietly(pool: PgPool) {
     let run_id = aegis(&env, &["enqueue", "sync"]).await.stdout;
     let list = aegis(&env, &["queue", "list", "--json"]).await;
     let jobs: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
-    let job_id = jobs[0]["id"].as_str().expect("a job id").to_owned();
+    let job_id = jobs["jobs"][0]["id"].as_str().expect("a job id").to_owned();
     let commands: [&[&str]; 10] = [
         &["status"],
         &["status", "--json"],

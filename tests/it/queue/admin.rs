@@ -224,3 +224,34 @@ async fn purge_never_deletes_a_worker_seen_in_the_live_window(pool: PgPool) {
         "the live worker's row stays, its done job goes"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn purge_deletes_the_record_of_a_process_whose_workers_are_gone(pool: PgPool) {
+    migrated(&pool).await;
+    for (name, started_ago) in [("gone-1-aa", 2.0 * DAY), ("live-1-bb", 2.0 * DAY)] {
+        sqlx::query(
+            "insert into worker_processes (name, version, concurrency, started_at) \
+             values ($1, '0.1.0', 4, now() - make_interval(secs => $2))",
+        )
+        .bind(name)
+        .bind(started_ago)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    worker(
+        &pool,
+        "gone-1-aa-projects-r0",
+        SYNC_PROJECT_TASKS,
+        3.0 * DAY,
+    )
+    .await;
+    worker(&pool, "live-1-bb-projects-r0", SYNC_PROJECT_TASKS, 5.0).await;
+    let queues = aegis_jobs::Queues::default();
+    let report = queue::purge_done_older_than(&pool, &queues, Duration::from_secs(86_400))
+        .await
+        .unwrap();
+    assert_eq!(report.workers, 1, "{report:?}");
+    let left = ids(&pool, "select name from worker_processes order by name").await;
+    assert_eq!(left, ["live-1-bb"], "the live process's record stays");
+}
