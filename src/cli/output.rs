@@ -48,7 +48,8 @@ pub(super) fn seconds(ms: i64) -> String {
 }
 
 /// The per-project figures of a run, one row per project, in 80 columns:
-/// no rules but the header's, names clipped to 20 characters.
+/// no rules but the header's, names clipped to 20 characters. `wait` is
+/// every wait: the rate budget's pacing and 429s or retries.
 pub(super) fn project_results(results: &[ProjectResult]) -> Table {
     let header = [
         "project", "status", "mode", "new", "updated", "same", "moved", "deleted", "req", "429s",
@@ -79,7 +80,7 @@ pub(super) fn project_results(results: &[ProjectResult]) -> Table {
             t.tasks_deleted.to_string(),
             r.requests.api_requests.to_string(),
             r.requests.rate_limited.to_string(),
-            seconds(r.requests.waited_ms),
+            seconds(r.requests.waited_ms + r.requests.paced_ms),
         ]);
     }
     table
@@ -126,10 +127,13 @@ pub(super) fn run_line(run: &Run, progress: Option<&str>) -> String {
             run.projects_removed
         ),
         format!(
-            "  requests: {} ({} pages), {} 429s, waited {} (429s and backoff)",
-            run.requests.api_requests,
-            run.requests.pages,
-            run.requests.rate_limited,
+            "  requests: {} ({} pages), {} 429s",
+            run.requests.api_requests, run.requests.pages, run.requests.rate_limited,
+        ),
+        format!(
+            "  waited: {} (rate budget {}, 429s and retries {})",
+            seconds(run.requests.waited_ms + run.requests.paced_ms),
+            seconds(run.requests.paced_ms),
             seconds(run.requests.waited_ms),
         ),
     ];

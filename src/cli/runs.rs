@@ -78,7 +78,7 @@ fn print_list(runs: &[Run]) -> std::io::Result<()> {
             output::took(r),
             r.requests.api_requests.to_string(),
             r.requests.rate_limited.to_string(),
-            output::seconds(r.requests.waited_ms),
+            output::seconds(r.requests.waited_ms + r.requests.paced_ms),
         ]);
     }
     outln!("{table}")

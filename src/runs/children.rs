@@ -170,7 +170,7 @@ pub async fn child_finished(
             tasks_created = tasks_created + $9, tasks_updated = tasks_updated + $10,
             tasks_unchanged = greatest(0, $11 - tasks_created - tasks_updated),
             tasks_removed = tasks_removed + $12, tasks_deleted = tasks_deleted + $13,
-            error = $14,
+            error = $14, paced_ms = paced_ms + $15,
             (mode, mode_reason) = (select case when $4 = 'done' then p.last_sync_mode
                                               else sync_run_projects.mode end,
                                           case when $4 = 'done' then p.last_sync_reason
@@ -195,6 +195,7 @@ pub async fn child_finished(
     .bind(tasks.tasks_removed)
     .bind(tasks.tasks_deleted)
     .bind(error)
+    .bind(requests.paced_ms)
     .execute(db)
     .await?;
     Ok(())

@@ -17,6 +17,8 @@ pub struct RequestFigures {
     pub rate_limited: i64,
     /// Milliseconds spent waiting for Retry-After or backoff.
     pub waited_ms: i64,
+    /// Milliseconds spent waiting for a slot in the rate budget (pacing).
+    pub paced_ms: i64,
     /// Pages read.
     pub pages: i64,
 }
@@ -27,6 +29,7 @@ impl From<&ClientStats> for RequestFigures {
             api_requests: stats.requests as i64,
             rate_limited: stats.rate_limited as i64,
             waited_ms: stats.waited.as_millis() as i64,
+            paced_ms: stats.paced.as_millis() as i64,
             pages: stats.pages as i64,
         }
     }

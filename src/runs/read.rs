@@ -119,7 +119,7 @@ macro_rules! select_run {
     ($tail:literal) => {
         concat!(
             "select r.id, r.origin, r.mode, r.scope, r.portfolio_gid, r.status, r.started_at, ",
-            "r.finished_at, r.api_requests, r.rate_limited, r.waited_ms, r.pages, ",
+            "r.finished_at, r.api_requests, r.rate_limited, r.waited_ms, r.paced_ms, r.pages, ",
             "r.tasks_created, r.tasks_updated, r.tasks_unchanged, r.tasks_removed, ",
             "r.tasks_deleted, r.projects_created, r.projects_updated, r.projects_unchanged, ",
             "r.projects_removed, r.error, c.children_total, c.children_done, c.children_failed ",
@@ -155,7 +155,7 @@ pub async fn projects(db: impl PgExecutor<'_>, run: Uuid) -> Result<Vec<ProjectR
     Ok(sqlx::query_as(
         r#"
         select project_gid, project_name, status, attempts, job_id, started_at, finished_at,
-            api_requests, rate_limited, waited_ms, pages, tasks_created, tasks_updated,
+            api_requests, rate_limited, waited_ms, paced_ms, pages, tasks_created, tasks_updated,
             tasks_unchanged, tasks_removed, tasks_deleted, mode, mode_reason, error
         from sync_run_projects where run_id = $1 order by project_name, project_gid
         "#,

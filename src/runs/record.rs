@@ -76,7 +76,8 @@ pub async fn record_portfolio(
             projects_created = coalesce($6, projects_created),
             projects_updated = coalesce($7, projects_updated),
             projects_unchanged = coalesce($8, projects_unchanged),
-            projects_removed = coalesce($9, projects_removed)
+            projects_removed = coalesce($9, projects_removed),
+            paced_ms = paced_ms + $10
         where id = $1
         "#,
     )
@@ -89,6 +90,7 @@ pub async fn record_portfolio(
     .bind(counts.map(|c| c.updated as i32))
     .bind(counts.map(|c| c.unchanged as i32))
     .bind(projects.map(|(_, removed)| removed))
+    .bind(requests.paced_ms)
     .execute(db)
     .await?;
     Ok(())

@@ -67,6 +67,16 @@ async fn the_terminal_shows_progress_and_leaves_a_summary_in_80_columns(pool: Pg
     // The last full run's cost is what the next one expects.
     let first = aegis(&env, &["sync", "--full", "--no-console"]).await;
     assert_eq!(first.code, Some(0), "{}", first.both());
+    // Its pacing by the budget is a wait of its own, beside 429s.
+    let (paced, waited): (i64, i64) = sqlx::query_as("select paced_ms, waited_ms from sync_runs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        paced > 1000 && waited == 0,
+        "paced {paced} ms, waited {waited} ms"
+    );
+    assert!(first.stdout.contains("  waited: "), "{}", first.stdout);
     fake.add_fault(FaultRule {
         route: "/tasks/*/subtasks".into(),
         query_contains: None,
