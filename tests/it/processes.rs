@@ -128,9 +128,14 @@ fn spawn(env: &[(&str, String)], args: &[&str]) -> Child {
 
 /// Waits (at most 30 s) for a background `aegis` to exit.
 async fn finish(child: Child) -> Run {
-    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+    finish_within(child, Duration::from_secs(30)).await
+}
+
+/// Waits (at most `limit`) for a background `aegis` to exit.
+async fn finish_within(child: Child, limit: Duration) -> Run {
+    let output = tokio::time::timeout(limit, child.wait_with_output())
         .await
-        .expect("the worker exits within 30 s")
+        .expect("the worker exits in time")
         .expect("the worker's output is readable");
     Run {
         code: output.status.code(),

@@ -5,6 +5,8 @@
 //! refused with a 429, no job is handed back as ownerless, and the rows are
 //! a clean sync's.
 
+use std::time::Duration;
+
 use fake_asana::{
     Config, FakeAsana,
     faults::{FaultKind, FaultRule},
@@ -12,7 +14,7 @@ use fake_asana::{
 };
 use sqlx::PgPool;
 
-use super::{DRAIN, PROJECTS, enqueue, env, finish, run_status, shutdown, spawn, statuses};
+use super::{DRAIN, PROJECTS, enqueue, env, finish_within, run_status, shutdown, spawn, statuses};
 use crate::helpers;
 
 #[sqlx::test(migrations = false)]
@@ -41,7 +43,8 @@ async fn eight_workers_at_concurrency_ten_share_the_cap_of_fifty_and_get_no_429(
     args.extend(["--concurrency", "10"]);
     let workers: Vec<_> = (0..8).map(|_| spawn(&env, &args)).collect();
     for worker in workers {
-        let done = finish(worker).await;
+        // Eight processes on two busy cores: a generous limit.
+        let done = finish_within(worker, Duration::from_secs(180)).await;
         assert_eq!(done.code, Some(0), "{}", done.both());
         // apalis records a job's end late; a job that just ended is not
         // ownerless, so a healthy fleet hands nothing back.
