@@ -22,11 +22,12 @@ build:
 fmt:
     cargo fmt --all
 
-# Check formatting, clippy (warnings are errors; also the library without the `cli` feature, as a host builds it) and the module seams (scripts/seams.sh).
+# Check formatting, clippy (warnings are errors; also the library without the `cli` feature, as a host builds it), the docs' links and the module seams (scripts/seams.sh).
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo clippy -p aegis --no-default-features --lib -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
     scripts/seams.sh
 
 # Run every test of the workspace against a real PostgreSQL (brought up if needed).

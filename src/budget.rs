@@ -3,7 +3,7 @@
 //! `rate_budgets`, so that together they never exceed the token's
 //! `ASANA_REQUESTS_PER_MINUTE`, and a 429 seen by one pauses them all. This
 //! module owns that table; the client sees it through
-//! [`SharedBudget`](crate::asana::SharedBudget) and never touches sqlx.
+//! `SharedBudget` ([`crate::asana::SharedBudget`]) and never touches sqlx.
 //!
 //! # Virtual scheduling (GCRA) in one row
 //!

@@ -65,7 +65,7 @@ fn human_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
 /// Longest start of a statement a human log line shows.
 const STATEMENT_SHOWN: usize = 120;
 
-/// `sql` on one line, cut after [`STATEMENT_SHOWN`] characters with how
+/// `sql` on one line, cut after `STATEMENT_SHOWN` characters with how
 /// many there were.
 pub fn clip_statement(sql: &str) -> String {
     let line = sql

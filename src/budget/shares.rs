@@ -71,14 +71,6 @@ impl PgBudget {
         self.token_in_flight = cap.max(1);
         self
     }
-
-    /// The same budget with another renewal interval and lease (the lease
-    /// at least twice the renewal).
-    pub fn with_share_lease(mut self, renewal: Duration, lease: Duration) -> Self {
-        self.share_renewal = renewal;
-        self.share_lease = lease.max(renewal * 2);
-        self
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! environment, into typed configuration.
 //!
 //! [`Command`] is the one place a new subcommand is added; the flags of the
-//! durable-jobs commands (`enqueue`, `worker`, `queue …`) live in [`jobs`].
+//! durable-jobs commands (`enqueue`, `worker`, `queue …`) live in `jobs`.
 //! [`SyncScope`] is shared by every command that starts a sync, so `enqueue
 //! sync` takes exactly `sync`'s flags.
 

@@ -5,7 +5,7 @@
 //! Errors are `anyhow` here (the binary's edge). An error whose chain holds
 //! a [`ConfigError`] is bad usage or configuration (exit 2); any other is
 //! the work failing (exit 1). `main` prints either as one line
-//! ([`message`]); [`errors`] maps the library's typed errors.
+//! ([`message`]); `errors` maps the library's typed errors.
 
 pub mod args;
 pub mod duration;

@@ -4,7 +4,7 @@
 //! A reader that goes away early (`aegis runs | head -1`, `aegis queue list
 //! | true`) makes the next write fail with [`io::ErrorKind::BrokenPipe`]
 //! (Rust ignores `SIGPIPE`, and the crate forbids the `unsafe` needed to
-//! restore it). `println!` would panic (exit 101); [`outln!`] hands the error
+//! restore it). `println!` would panic (exit 101); `outln!` hands the error
 //! back instead, and `main` ends quietly with exit 0 when it finds a broken
 //! pipe anywhere in an error's chain ([`is_broken_pipe`]), as ripgrep does.
 

@@ -1,5 +1,5 @@
 //! Syncing one project's tasks: either the tasks its events name (see
-//! [`incremental`](super::incremental)), or a crawl of its task pages and of
+//! `incremental`), or a crawl of its task pages and of
 //! every subtask level into page upserts followed by reconciliation: tasks
 //! the crawl no longer saw are fetched one by one, tombstoned when Asana
 //! says 404 and dropped from the project when they moved out.

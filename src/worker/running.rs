@@ -43,7 +43,7 @@ impl RunningJobs {
     }
 
     /// The ids this process accounts for: running now, or ended less than
-    /// [`ENDED_GRACE`] ago.
+    /// `ENDED_GRACE` (30 s) ago.
     pub fn snapshot(&self) -> Vec<String> {
         self.accounted(ENDED_GRACE)
     }

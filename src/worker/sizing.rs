@@ -69,7 +69,7 @@ impl WorkerConfig {
     /// aegis's restart policy, for a host to combine with its own in
     /// `Monitor::should_restart` (apalis keeps one policy per Monitor):
     /// `Some(decision)` for the workers [`super::register`] made with this
-    /// config (restart up to [`MAX_RESTARTS`] times: a worker stops on a
+    /// config (restart up to `MAX_RESTARTS` times: a worker stops on a
     /// lost database and must come back), `None` for any other worker.
     pub fn restart_policy(
         &self,

@@ -12,7 +12,7 @@
 //!   recorded, and as this process is alive nobody would rescue it. It goes
 //!   back to the queue ([`crate::queue::hand_back_unowned`]). A job that
 //!   ended here lately is not ownerless: apalis flushes ends late
-//!   ([`super::running::ENDED_GRACE`]).
+//!   (`ENDED_GRACE`, 30 s).
 
 use std::time::Duration;
 
