@@ -16,7 +16,10 @@ use serde::Serialize;
 use sqlx::{Acquire, PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::{Error, JobState, Result};
+use super::{
+    Error, JobState, Result,
+    revive::{portfolio_runs, run_of},
+};
 use crate::runs;
 
 /// What to cancel.
@@ -151,30 +154,6 @@ async fn portfolio_jobs_of(
         .filter(|(_, payload)| run_of(payload) == Some(run))
         .map(|(id, _)| id)
         .collect())
-}
-
-/// The runs of the portfolio jobs among `ids`.
-async fn portfolio_runs(
-    conn: &mut PgConnection,
-    queues: &Queues,
-    ids: &[String],
-) -> Result<Vec<Uuid>> {
-    let payloads: Vec<Vec<u8>> =
-        sqlx::query_scalar("select job from apalis.jobs where id = any($1) and job_type = $2")
-            .bind(ids)
-            .bind(queues.name(Kind::SyncPortfolio))
-            .fetch_all(conn)
-            .await?;
-    Ok(payloads.iter().filter_map(|p| run_of(p)).collect())
-}
-
-/// The run a payload names, when it can be read.
-fn run_of(payload: &[u8]) -> Option<Uuid> {
-    #[derive(serde::Deserialize)]
-    struct RunOf {
-        run: Uuid,
-    }
-    serde_json::from_slice::<RunOf>(payload).ok().map(|p| p.run)
 }
 
 /// Whether the job `id` was cancelled: an attempt that starts without a

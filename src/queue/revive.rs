@@ -68,25 +68,26 @@ pub async fn revive(
 }
 
 /// The runs of the portfolio jobs among `ids`, from their payloads (a
-/// payload without a readable run id has no run to reopen).
-async fn portfolio_runs(
+/// payload without a readable run id has no run to reopen or close).
+pub(super) async fn portfolio_runs(
     conn: &mut PgConnection,
     queues: &Queues,
     ids: &[String],
 ) -> Result<Vec<Uuid>> {
-    #[derive(serde::Deserialize)]
-    struct RunOf {
-        run: Uuid,
-    }
     let payloads: Vec<Vec<u8>> =
         sqlx::query_scalar("select job from apalis.jobs where id = any($1) and job_type = $2")
             .bind(ids)
             .bind(queues.name(Kind::SyncPortfolio))
             .fetch_all(conn)
             .await?;
-    Ok(payloads
-        .iter()
-        .filter_map(|p| serde_json::from_slice::<RunOf>(p).ok())
-        .map(|p| p.run)
-        .collect())
+    Ok(payloads.iter().filter_map(|p| run_of(p)).collect())
+}
+
+/// The run a job's payload names, if it names one.
+pub(super) fn run_of(payload: &[u8]) -> Option<Uuid> {
+    #[derive(serde::Deserialize)]
+    struct RunOf {
+        run: Uuid,
+    }
+    serde_json::from_slice::<RunOf>(payload).ok().map(|p| p.run)
 }

@@ -126,6 +126,15 @@ fn spawn(env: &[(&str, String)], args: &[&str]) -> Child {
         .expect("aegis starts")
 }
 
+/// Sends `name` (`-TERM`, `-STOP`, …) to a background `aegis`.
+fn signal(child: &Child, name: &str) {
+    let pid = child.id().expect("it runs").to_string();
+    let sent = std::process::Command::new("kill")
+        .args([name, &pid])
+        .status();
+    assert!(sent.expect("kill runs").success(), "kill {name}");
+}
+
 /// Waits (at most 30 s) for a background `aegis` to exit.
 async fn finish(child: Child) -> Run {
     finish_within(child, Duration::from_secs(30)).await

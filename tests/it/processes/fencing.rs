@@ -10,19 +10,11 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use super::{
-    DRAIN, PROJECTS, enqueue, env, finish, run_status, running_project_jobs,
+    DRAIN, PROJECTS, enqueue, env, finish, run_status, running_project_jobs, signal,
     signals::{clean_sync_rows, task_rows},
     slow_fake, spawn, statuses,
 };
 use crate::helpers;
-
-fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().expect("the worker runs").to_string();
-    let sent = std::process::Command::new("kill")
-        .args([name, &pid])
-        .status();
-    assert!(sent.expect("kill runs").success(), "kill {name}");
-}
 
 /// Waits until `query` (one bool, of `$1` the job and `$2` its first
 /// owner) is true, for at most 60 s.

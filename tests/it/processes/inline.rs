@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{env, finish, json, slow_fake, spawn};
+use super::{env, finish, json, signal, slow_fake, spawn};
 use crate::{
     cli::aegis,
     helpers,
@@ -37,14 +37,6 @@ async fn a_project_done(pool: &PgPool) -> Uuid {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().expect("it runs").to_string();
-    let sent = std::process::Command::new("kill")
-        .args([name, &pid])
-        .status();
-    assert!(sent.expect("kill runs").success());
 }
 
 async fn children(pool: &PgPool, run: Uuid) -> Vec<(String, i64)> {

@@ -9,7 +9,7 @@ use fake_asana::FakeAsana;
 use sqlx::PgPool;
 
 use super::{
-    DRAIN, PROJECTS, enqueue, env, finish, run_status, running_project_jobs,
+    DRAIN, PROJECTS, enqueue, env, finish, run_status, running_project_jobs, signal,
     signals::{clean_sync_rows, task_rows},
     slow_fake, spawn, statuses,
 };
@@ -71,11 +71,7 @@ async fn sigterm_past_the_timeout_hands_the_running_jobs_back_at_once(pool: PgPo
     // Every request from now on takes a minute: no running job can finish
     // within the shutdown timeout.
     fake.set_latency(Duration::from_secs(60));
-    let pid = worker.id().expect("the worker runs").to_string();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status();
-    assert!(kill.expect("kill runs").success());
+    signal(&worker, "-TERM");
     let stopped = finish(worker).await;
 
     // Right after the exit, with no heartbeat or rescue in between.
@@ -124,15 +120,6 @@ async fn sigterm_past_the_timeout_hands_the_running_jobs_back_at_once(pool: PgPo
     assert_rows_equal_a_clean_sync(&pool, &fake).await;
 }
 
-/// Sends `signal` to `child`.
-fn send(child: &tokio::process::Child, signal: &str) {
-    let pid = child.id().expect("the worker runs").to_string();
-    let kill = std::process::Command::new("kill")
-        .args([signal, &pid])
-        .status();
-    assert!(kill.expect("kill runs").success());
-}
-
 #[sqlx::test(migrations = false)]
 async fn a_second_sigterm_hands_the_running_jobs_back_at_once(pool: PgPool) {
     use tokio::io::{AsyncBufReadExt, BufReader};
@@ -153,7 +140,7 @@ async fn a_second_sigterm_hands_the_running_jobs_back_at_once(pool: PgPool) {
     let running = running_project_jobs(&pool).await;
     // No running job can finish now: the wait would be the whole 10 minutes.
     fake.set_latency(Duration::from_secs(60));
-    send(&worker, "-TERM");
+    signal(&worker, "-TERM");
     let mut stderr = BufReader::new(worker.stderr.take().expect("stderr")).lines();
     let mut log = String::new();
     while !log.contains("send it again") {
@@ -168,7 +155,7 @@ async fn a_second_sigterm_hands_the_running_jobs_back_at_once(pool: PgPool) {
         log.contains("timeout_s=600"),
         "it says how long it will wait: {log}"
     );
-    send(&worker, "-TERM");
+    signal(&worker, "-TERM");
     let rest = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(line) = stderr.next_line().await.expect("stderr reads") {
             log.push_str(&line);

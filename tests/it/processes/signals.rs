@@ -163,11 +163,7 @@ async fn sigterm_finishes_the_job_in_flight_and_returns_the_rest(pool: PgPool) {
     );
     let running = running_project_jobs(&pool).await;
     assert_eq!(running.len(), 1, "{running:?}");
-    let pid = worker.id().expect("the worker runs").to_string();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status();
-    assert!(kill.expect("kill runs").success());
+    super::signal(&worker, "-TERM");
     let stopped = finish(worker).await;
     assert_eq!(stopped.code, Some(0), "{}", stopped.both());
 
