@@ -22,6 +22,8 @@
 //! - [`health`]: the health of the copy and of the workers' budget, read-only
 //!   (`aegis status`, `aegis workers`).
 //! - [`config`]: typed, validated configuration from the environment.
+//! - `web` (feature `web`, on with `cli`): the HTTP routers a host may
+//!   mount: metrics and probes, the dashboard.
 //! - `cli`, `telemetry` (feature `cli`, on by default): the `aegis` binary's
 //!   edge, its command line, output and logging. A host embedding aegis
 //!   turns the default features off and gets none of the CLI's crates.
@@ -43,6 +45,8 @@ pub mod store;
 pub mod sync;
 #[cfg(feature = "cli")]
 pub mod telemetry;
+#[cfg(feature = "web")]
+pub mod web;
 pub mod worker;
 
 pub use aegis_jobs as jobs;

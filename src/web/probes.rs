@@ -1,0 +1,1 @@
+//! `/metrics`, `/healthz` and `/readyz` for orchestrators and Prometheus.
