@@ -21,6 +21,8 @@
 //!   the host's `Monitor`, enqueue in the host's transaction, wait for runs.
 //! - [`health`]: the health of the copy and of the workers' budget, read-only
 //!   (`aegis status`, `aegis workers`).
+//! - [`metrics`]: the Prometheus series, in a registry of their own: recorded
+//!   at the Asana chokepoint and the job guard, the queue's read at scrape.
 //! - [`config`]: typed, validated configuration from the environment.
 //! - `web` (feature `web`, on with `cli`): the HTTP routers a host may
 //!   mount: metrics and probes, the dashboard.
@@ -39,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod embedding;
 pub mod health;
+pub mod metrics;
 pub mod queue;
 pub mod runs;
 pub mod store;

@@ -95,9 +95,13 @@ impl AsanaClient {
             changes_seen: Mutex::default(),
             me: tokio::sync::OnceCell::new(),
         };
+        let stats = Recorder {
+            metrics: inner.config.metrics.clone(),
+            ..Recorder::default()
+        };
         Ok(Self {
             inner: Arc::new(inner),
-            stats: Recorder::default(),
+            stats,
         })
     }
 
@@ -121,6 +125,12 @@ impl AsanaClient {
     /// client's requests, if one runs.
     pub fn paused_for(&self) -> Option<std::time::Duration> {
         self.inner.limiter.pause_left()
+    }
+
+    /// The Prometheus series this client counts in, if any
+    /// ([`AsanaConfig::metrics`]).
+    pub fn metrics(&self) -> Option<&crate::metrics::Metrics> {
+        self.inner.config.metrics.as_ref()
     }
 
     /// The process-wide totals, whatever the handle.
@@ -166,8 +176,9 @@ impl AsanaClient {
             let Some(wait) = retries.next_wait(&error) else {
                 return Err(retries.give_up(error));
             };
-            self.stats.retry(wait);
-            if matches!(error, Error::RateLimited { .. }) {
+            let rate_limited = matches!(error, Error::RateLimited { .. });
+            self.stats.retry(wait, rate_limited);
+            if rate_limited {
                 debug!(
                     retry.wait_ms = wait.as_millis() as u64,
                     "rate-limited; waiting it out"
@@ -244,6 +255,7 @@ impl AsanaClient {
         url: &Url,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
         let response = self.inner.http.get(url.clone()).send().await;
+        self.observe_request(url, response.as_ref().ok().map(|r| r.status()));
         let response = response.map_err(|e| transport_error(target, e))?;
         self.log_asana_change(response.headers());
         let status = response.status();
@@ -254,6 +266,15 @@ impl AsanaClient {
             Err(_) => Vec::new(),
         };
         Ok((status, headers, body))
+    }
+
+    /// Counts the request in the process's Prometheus series, if any.
+    fn observe_request(&self, url: &Url, status: Option<StatusCode>) {
+        if let Some(metrics) = &self.inner.config.metrics {
+            let base = self.inner.config.base_url.path().trim_end_matches('/');
+            let path = url.path().strip_prefix(base).unwrap_or(url.path());
+            metrics.asana_request(path, status.map(|s| s.as_u16()));
+        }
     }
 
     /// Turns a response's status into an [`Error`], counting 429s.

@@ -7,6 +7,8 @@ use std::{fmt, num::NonZeroU32, time::Duration};
 use reqwest::Url;
 use secrecy::SecretString;
 
+use crate::metrics::Metrics;
+
 use super::{Budget, DEFAULT_CIRCUIT_AFTER, DEFAULT_PROBE_INTERVAL};
 
 /// Asana's cap on one token's concurrent read requests.
@@ -63,6 +65,9 @@ pub struct AsanaConfig {
     /// With a shared budget: the 5xx or connection failures in a row, over
     /// every process of the token, that open the circuit.
     pub circuit_after: u32,
+    /// The Prometheus series requests and waits are counted in (none by
+    /// default).
+    pub metrics: Option<Metrics>,
 }
 
 impl AsanaConfig {
@@ -88,6 +93,7 @@ impl AsanaConfig {
             max_rate_limit_wait: Duration::from_secs(600),
             probe_interval: DEFAULT_PROBE_INTERVAL,
             circuit_after: DEFAULT_CIRCUIT_AFTER,
+            metrics: None,
         }
     }
 }
@@ -110,6 +116,7 @@ impl fmt::Debug for AsanaConfig {
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("probe_interval", &self.probe_interval)
             .field("circuit_after", &self.circuit_after)
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }

@@ -11,6 +11,8 @@ use std::{
     time::Duration,
 };
 
+use crate::metrics::{Metrics, WaitReason};
+
 /// Live counters. A client records into its process-wide totals and, when it
 /// is a scoped handle ([`crate::asana::AsanaClient::scoped`]), into the
 /// scope's own counters too.
@@ -71,11 +73,13 @@ impl Counters {
     }
 }
 
-/// Where one handle records: the totals, plus its scope if it has one.
+/// Where one handle records: the totals, plus its scope if it has one,
+/// and the process's Prometheus series when it has them.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Recorder {
     pub(crate) totals: Arc<Counters>,
     pub(crate) scope: Option<Arc<Counters>>,
+    pub(crate) metrics: Option<Metrics>,
 }
 
 impl Recorder {
@@ -98,14 +102,34 @@ impl Recorder {
         });
     }
 
-    pub(crate) fn retry(&self, wait: Duration) {
+    /// A retry after `wait`: a 429's `Retry-After` (`rate_limited`) or a
+    /// failure's backoff.
+    pub(crate) fn retry(&self, wait: Duration, rate_limited: bool) {
         self.each(|c| {
             c.retries.fetch_add(1, Relaxed);
         });
-        self.waited(wait);
+        self.add_waited(wait);
+        let reason = if rate_limited {
+            WaitReason::RetryAfter
+        } else {
+            WaitReason::Backoff
+        };
+        self.observe(reason, wait);
     }
 
+    /// Time paused by a 429 another request saw.
     pub(crate) fn waited(&self, wait: Duration) {
+        self.add_waited(wait);
+        self.observe(WaitReason::RetryAfter, wait);
+    }
+
+    fn observe(&self, reason: WaitReason, wait: Duration) {
+        if let Some(metrics) = &self.metrics {
+            metrics.waited(reason, wait);
+        }
+    }
+
+    fn add_waited(&self, wait: Duration) {
         let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
         self.each(|c| {
             c.waited_ms.fetch_add(ms, Relaxed);
@@ -117,6 +141,7 @@ impl Recorder {
         self.each(|c| {
             c.paced_ms.fetch_add(ms, Relaxed);
         });
+        self.observe(WaitReason::Budget, wait);
     }
 
     pub(crate) fn page(&self) {
@@ -130,6 +155,7 @@ impl Recorder {
         Recorder {
             totals: Arc::clone(&self.totals),
             scope: Some(Arc::default()),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -150,7 +176,7 @@ mod tests {
         let run = root.scoped();
         run.request();
         run.rate_limited();
-        run.retry(Duration::from_millis(1500));
+        run.retry(Duration::from_millis(1500), true);
         run.page();
         run.paced(Duration::from_millis(250));
         assert_eq!(root.snapshot().requests, 2);

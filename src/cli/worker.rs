@@ -23,8 +23,10 @@ use super::{args::WorkerArgs, duration, out::outln, sync_context};
 use crate::{
     asana::{self, AsanaClient},
     config::{AsanaSettings, ConfigError, DatabaseConfig},
+    metrics::Metrics,
     queue::HandedBack,
     store,
+    web::probes::{self, ProbeState},
     worker::{self, ProcessEnd, RetryPolicy, WorkerConfig, schedule::Schedule},
 };
 
@@ -37,11 +39,20 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     client.probe_interval = args.probe_interval;
     client.circuit_after = args.circuit_after;
     client.token_in_flight = usize::from(args.token_in_flight);
+    let metrics = Metrics::new();
+    client.metrics = Some(metrics.clone());
     let ctx = sync_context(database, &settings, client, connections).await?;
     check_connections(&ctx.pool, connections, config.concurrency).await?;
+    let probes = match args.http {
+        Some(addr) => Some(serve_probes(addr, &ctx, metrics, &settings).await?),
+        None => None,
+    };
     check_token(&ctx.asana).await?;
     log_start(&config, args, &settings);
     let end = worker::run_process(ctx, config, args.drain, args.shutdown_timeout).await;
+    if let Some(probes) = probes {
+        probes.abort();
+    }
     let end = end.context("the worker failed")?;
     match end {
         ProcessEnd::Stopped => {
@@ -71,6 +82,33 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
             report.dead
         )),
     }
+}
+
+/// Binds `addr` (a taken or forbidden address is configuration: exit 2)
+/// and serves the probes there until the process ends.
+async fn serve_probes(
+    addr: std::net::SocketAddr,
+    ctx: &crate::sync::SyncContext,
+    metrics: Metrics,
+    settings: &AsanaSettings,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ConfigError(format!("cannot listen on --http {addr}: {e}")))?;
+    let local = listener.local_addr().unwrap_or(addr);
+    let state = ProbeState {
+        pool: ctx.pool.clone(),
+        queues: ctx.namespace.queues.clone(),
+        metrics,
+        budget_key: Some(crate::budget::token_key(&settings.token)),
+    };
+    let app = probes::router(state);
+    info!("serving /metrics, /healthz and /readyz on http://{local}");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!(error.message = %e, "the probes' HTTP server stopped");
+        }
+    }))
 }
 
 /// Refuses to start when the database allows fewer new connections than

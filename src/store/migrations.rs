@@ -146,3 +146,28 @@ pub async fn applied_migrations(db: &PgPool) -> Result<i64> {
     }
     Ok(applied)
 }
+
+/// The versions of this build's migrations the database has not applied
+/// (all of them before `aegis migrate`): a worker of a newer aegis than
+/// the schema is not ready.
+///
+/// # Errors
+/// The database's (none for a database never migrated: every version is
+/// missing).
+pub async fn missing_migrations(db: &PgPool) -> Result<Vec<i64>> {
+    let ours: bool = sqlx::query_scalar("select to_regclass('aegis_migrations') is not null")
+        .fetch_one(db)
+        .await?;
+    let applied: Vec<i64> = if ours {
+        sqlx::query_scalar("select version from aegis_migrations where success")
+            .fetch_all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(migrator()
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect())
+}

@@ -15,7 +15,7 @@ pub mod status;
 pub mod tasks;
 
 pub use connections::{ConnectionRoom, connection_room, why_no_connection};
-pub use migrations::{applied_migrations, check_migrated, migrate, migrator};
+pub use migrations::{applied_migrations, check_migrated, migrate, migrator, missing_migrations};
 pub use namespace::{Namespace, Schema};
 
 use sha2::{Digest, Sha256};

@@ -30,8 +30,10 @@ use aegis_jobs::Kind;
 use super::{
     JobContext,
     admission::{Admission, admit},
+    observe,
 };
 use crate::{
+    metrics::JobOutcome,
     queue, store,
     sync::{self, Attempt},
 };
@@ -175,10 +177,16 @@ where
         Admission::Skip => return Ok(()),
     };
     let run = Attempt::leased(&ctx.sync, lease);
+    let started = std::time::Instant::now();
     let mut failure = match attempt_outcome(ctx.policy.timeout, work(run.clone())).await {
-        Ok(()) => return Ok(()),
+        Ok(()) => {
+            observe::attempt(ctx, &queue, JobOutcome::Done, started);
+            return Ok(());
+        }
         Err(f) => f,
     };
+    let outcome = observe::outcome(ctx, &failure, attempt, run.lease.is_some());
+    observe::attempt(ctx, &queue, outcome, started);
     if failure.starved {
         let why = store::why_no_connection(&ctx.sync.pool).await;
         failure.message = format!("{}: {why}", failure.message);
@@ -274,6 +282,7 @@ where
         hold
     };
     let wait = wait.max(MIN_HOLD_WAIT);
+    observe::held(ctx, wait);
     if let Err(e) = on_failure(run, Verdict::Retry, failure.message.clone()).await {
         error!(job.id = job_id, error.message = %e, "could not record the held attempt");
     }

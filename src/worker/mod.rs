@@ -15,6 +15,7 @@ mod guard;
 mod handlers;
 mod helpers;
 mod keepalive;
+mod observe;
 mod process;
 mod running;
 pub mod schedule;

@@ -30,5 +30,7 @@ mod runs;
 mod store;
 /// Inline syncs against the fake: fidelity, idempotence, selection, faults.
 mod sync;
+/// aegis's HTTP routers: the worker's metrics and probes.
+mod web;
 /// Durable jobs drained by an in-process worker: fan-out, retries, dead letters.
 mod worker;

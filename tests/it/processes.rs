@@ -57,14 +57,14 @@ const DRAIN: [&str; 8] = [
 const PROJECTS: &str = "aegis.sync-project-tasks";
 
 /// `sync_env` with a budget that never slows a test down.
-fn env(pool: &PgPool, fake: &FakeAsana) -> Vec<(&'static str, String)> {
+pub(crate) fn env(pool: &PgPool, fake: &FakeAsana) -> Vec<(&'static str, String)> {
     let mut env = sync_env(pool, fake);
     env.push(("ASANA_REQUESTS_PER_MINUTE", "100000".to_owned()));
     env
 }
 
 /// A fake with `projects` × `tasks` and `latency` on every request.
-async fn slow_fake(projects: usize, tasks: usize, latency: Duration) -> FakeAsana {
+pub(crate) async fn slow_fake(projects: usize, tasks: usize, latency: Duration) -> FakeAsana {
     let config = Config {
         preset: Preset::Custom {
             projects,
@@ -77,7 +77,7 @@ async fn slow_fake(projects: usize, tasks: usize, latency: Duration) -> FakeAsan
 }
 
 /// `aegis enqueue sync args…` without an Asana token; returns the run id.
-async fn enqueue(env: &[(&str, String)], args: &[&str]) -> Uuid {
+pub(crate) async fn enqueue(env: &[(&str, String)], args: &[&str]) -> Uuid {
     let env: Vec<_> = env
         .iter()
         .filter(|(k, _)| *k != "ASANA_ACCESS_TOKEN")
@@ -91,7 +91,7 @@ async fn enqueue(env: &[(&str, String)], args: &[&str]) -> Uuid {
 }
 
 /// `aegis args… --json`, which must succeed, parsed.
-async fn json(env: &[(&str, String)], args: &[&str]) -> Value {
+pub(crate) async fn json(env: &[(&str, String)], args: &[&str]) -> Value {
     let mut argv = args.to_vec();
     argv.push("--json");
     let run = aegis(env, &argv).await;
@@ -109,12 +109,12 @@ async fn stats_of(env: &[(&str, String)], kind: &str) -> Value {
         .expect("the kind is listed")
 }
 
-async fn run_status(env: &[(&str, String)], run: Uuid) -> Value {
+pub(crate) async fn run_status(env: &[(&str, String)], run: Uuid) -> Value {
     json(env, &["runs", &run.to_string()]).await["status"].clone()
 }
 
 /// Starts `aegis args…` in the background (killed if the test fails).
-fn spawn(env: &[(&str, String)], args: &[&str]) -> Child {
+pub(crate) fn spawn(env: &[(&str, String)], args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_aegis"))
         .args(args)
         .env_clear()

@@ -137,6 +137,12 @@ pub struct WorkerArgs {
     /// at most 10. Lower it when other tools use the same token.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=10000))]
     pub token_in_flight: u16,
+
+    /// Serve Prometheus `/metrics`, `/healthz` and `/readyz` on this
+    /// address (e.g. 127.0.0.1:9464; off by default). The metrics carry no
+    /// secret, but bind to a private address: they name projects.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 /// `aegis queue …`.
