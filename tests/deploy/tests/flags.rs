@@ -16,7 +16,7 @@ use crate::common::{
 /// branches as these files were written. Each is reported once it appears in
 /// the source, to be dropped from here.
 const PENDING_SUBCOMMANDS: &[&str] = &["dashboard"];
-const PENDING_FLAGS: &[(&str, &str)] = &[("worker", "--http"), ("dashboard", "--listen")];
+const PENDING_FLAGS: &[(&str, &str)] = &[("dashboard", "--listen")];
 const PENDING_ENV: &[&str] = &[
     "AEGIS_DASHBOARD_TOKEN",
     "AEGIS_DASHBOARD_READONLY_TOKEN",
