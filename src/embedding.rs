@@ -51,6 +51,7 @@ use crate::{
     asana::{AsanaClient, DEFAULT_BASE_URL, Gid},
     budget,
     config::{AsanaSettings, DATABASE_CONNECT_TIMEOUT, DEFAULT_REQUESTS_PER_MINUTE},
+    metrics::Metrics,
     runs::{self, FinishedRuns, Run, WaitError},
     store::{self, Namespace, Schema},
     sync::{self, SyncContext},
@@ -190,6 +191,9 @@ impl AegisBuilder {
             .acquire_timeout(DATABASE_CONNECT_TIMEOUT)
             .connect_lazy_with(options);
         let mut client = settings.worker_client_config();
+        let metrics = Metrics::new();
+        client.metrics = Some(metrics.clone());
+        let budget_key = budget::token_key(&settings.token);
         budget::share(&mut client, pool.clone());
         let asana = AsanaClient::new(client).map_err(|e| bad("Asana client", &e))?;
         let ctx = SyncContext {
@@ -202,6 +206,8 @@ impl AegisBuilder {
         Ok(Aegis {
             ctx,
             worker: self.worker,
+            metrics,
+            budget_key,
         })
     }
 }
@@ -212,6 +218,8 @@ impl AegisBuilder {
 pub struct Aegis {
     ctx: SyncContext,
     worker: WorkerConfig,
+    metrics: Metrics,
+    budget_key: String,
 }
 
 impl Aegis {
@@ -320,6 +328,31 @@ impl Aegis {
     /// [`sync::run_inline`]).
     pub fn context(&self) -> &SyncContext {
         &self.ctx
+    }
+
+    /// The key of this setup's token in the shared budget's table (a hash
+    /// of the token, never the token): [`crate::health::budgets`] lists it.
+    pub fn budget_key(&self) -> &str {
+        &self.budget_key
+    }
+
+    /// The Prometheus series of this setup (its requests, waits and jobs;
+    /// the shared view after [`Metrics::refresh`]). Encode them into the
+    /// host's own `/metrics`, or mount [`probes_router`](Self::probes_router).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// `GET /metrics`, `/healthz` and `/readyz` for this setup, an axum
+    /// router to mount (e.g. `host_router.nest("/aegis", aegis.probes_router())`).
+    #[cfg(feature = "web")]
+    pub fn probes_router(&self) -> axum::Router {
+        crate::web::probes::router(crate::web::probes::ProbeState {
+            pool: self.ctx.pool.clone(),
+            queues: self.ctx.namespace.queues.clone(),
+            metrics: self.metrics.clone(),
+            budget_key: Some(self.budget_key.clone()),
+        })
     }
 
     /// The connections aegis's pool holds at most.

@@ -174,6 +174,27 @@ async fn runs_are_known_at_once_waited_for_and_reported_when_they_end(pool: PgPo
     assert_eq!(reported, run, "the hook reports the run that ended");
     let _ = stop.send(());
     running.await.unwrap().unwrap();
+    metrics_of_the_host_setup(&aegis, &fake).await;
+}
+
+/// The setup's series count its workers' requests and jobs, and its probes
+/// router serves them where the host mounts it.
+async fn metrics_of_the_host_setup(aegis: &Aegis, fake: &FakeAsana) {
+    let host = axum::Router::new().nest("/aegis", aegis.probes_router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, host).await });
+    assert_eq!(crate::web::get(addr, "/aegis/readyz").await.0, 200);
+    let (status, text) = crate::web::get(addr, "/aegis/metrics").await;
+    assert_eq!(status, 200);
+    let samples = crate::web::samples(&text);
+    let requests = crate::web::sum(&samples, "aegis_asana_requests_total", &[]);
+    assert_eq!(requests, fake.stats().total_requests as f64, "{text}");
+    let done = ["kind=\"aegis.sync-project-tasks\"", "outcome=\"done\""];
+    assert_eq!(
+        crate::web::sum(&samples, "aegis_job_attempts_total", &done),
+        2.0
+    );
 }
 
 #[sqlx::test(migrations = false)]
