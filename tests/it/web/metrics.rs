@@ -34,6 +34,29 @@ async fn served_at(child: &mut tokio::process::Child) -> SocketAddr {
     addr
 }
 
+/// Every series the text declares (`# TYPE`; counters with `_total`) is in
+/// the README's metrics table.
+fn assert_documented(text: &str) {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("the README is readable");
+    let declared: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(name, kind)| match kind {
+            "counter" => format!("{name}_total"),
+            _ => name.to_owned(),
+        })
+        .collect();
+    assert!(declared.len() >= 15, "{declared:?}");
+    for name in declared {
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "{name} is not in the README"
+        );
+    }
+}
+
 async fn scrape(addr: SocketAddr) -> BTreeMap<String, f64> {
     let (status, text) = get(addr, "/metrics").await;
     assert_eq!(status, 200, "{text}");
@@ -97,7 +120,26 @@ async fn metrics_during_a_queued_sync_match_the_fake_and_the_queue(pool: PgPool)
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(busy_scrapes > 0, "a scrape saw a job running");
+    // apalis records a job's end after the handler returns: wait for the
+    // queue to settle so the scrape and `queue stats` see the same rows.
+    let settled = |stats: &serde_json::Value| {
+        let kinds = stats["kinds"].as_array().cloned().unwrap_or_default();
+        kinds
+            .iter()
+            .map(|k| k["done"].as_i64().unwrap_or(0))
+            .sum::<i64>()
+            == 4
+    };
+    while !settled(&json(&env, &["queue", "stats"]).await) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the jobs end in 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
+    let (_, text) = get(addr, "/metrics").await;
+    assert_documented(&text);
     let after = scrape(addr).await;
     let asked = sum(&after, "aegis_asana_requests_total", &[]);
     assert_eq!(asked, fake.stats().total_requests as f64, "{after:#?}");
