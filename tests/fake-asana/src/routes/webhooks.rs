@@ -55,7 +55,10 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
 }
 
 fn validate(filters: &[WebhookFilter]) -> Result<(), ApiError> {
-    filters.iter().enumerate().try_for_each(|(i, f)| f.validate(i))
+    filters
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, f)| f.validate(i))
 }
 
 /// The type of a resource a webhook can watch in the fake.
@@ -135,6 +138,7 @@ async fn handshake(state: &AppState, target: &str, secret: &str) -> Result<(), A
         status: outcome.status(),
         ok: verdict.is_ok(),
         error: verdict.err().map(str::to_owned),
+        retry_in_ms: None,
         at,
     });
     verdict.map_err(ApiError::bad_request)
@@ -159,7 +163,9 @@ fn found(state: &AppState, gid: &str) -> Result<Webhook, ApiError> {
 /// `GET /webhooks/{gid}`.
 pub(crate) async fn one(State(state): Shared, Path(gid): Path<String>, params: Params) -> Answer {
     let webhook = found(&state, &gid)?;
-    Ok(single(&params, |_| state.read(|w| render_webhook(w, &webhook))))
+    Ok(single(&params, |_| {
+        state.read(|w| render_webhook(w, &webhook))
+    }))
 }
 
 /// `PUT /webhooks/{gid}`: replaces the filters.
@@ -174,7 +180,9 @@ pub(crate) async fn update(
     found(&state, &gid)?;
     state.webhooks.update(&gid, |w| w.filters = filters);
     let webhook = found(&state, &gid)?;
-    Ok(single(&params, |_| state.read(|w| render_webhook(w, &webhook))))
+    Ok(single(&params, |_| {
+        state.read(|w| render_webhook(w, &webhook))
+    }))
 }
 
 /// `DELETE /webhooks/{gid}` → `{"data": {}}`; no further deliveries.

@@ -107,7 +107,8 @@ mod tests {
     #[test]
     fn any_filter_passes_and_every_key_must_match() {
         let added = filter(json!({"resource_type": "task", "action": "added"}));
-        let names = filter(json!({"resource_type": "task", "action": "changed", "fields": ["name"]}));
+        let names =
+            filter(json!({"resource_type": "task", "action": "changed", "fields": ["name"]}));
         let filters = [added, names];
         assert!(passes(&filters, &event("added", None), None));
         assert!(passes(&filters, &event("changed", Some("name")), None));
@@ -123,10 +124,18 @@ mod tests {
 
     #[test]
     fn fields_need_changed_and_actions_are_known() {
-        assert!(filter(json!({"action": "added", "fields": ["name"]})).validate(0).is_err());
+        assert!(
+            filter(json!({"action": "added", "fields": ["name"]}))
+                .validate(0)
+                .is_err()
+        );
         assert!(filter(json!({"fields": ["name"]})).validate(0).is_err());
         assert!(filter(json!({"action": "moved"})).validate(0).is_err());
-        assert!(filter(json!({"action": "changed", "fields": ["name"]})).validate(0).is_ok());
+        assert!(
+            filter(json!({"action": "changed", "fields": ["name"]}))
+                .validate(0)
+                .is_ok()
+        );
         let unknown = serde_json::from_value::<WebhookFilter>(json!({"colour": "red"}));
         assert!(unknown.is_err());
     }

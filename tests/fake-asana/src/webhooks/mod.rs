@@ -178,6 +178,9 @@ pub struct Delivery {
     pub ok: bool,
     /// Why it failed, when it did.
     pub error: Option<String>,
+    /// For a failed delivery: the backoff before its retry, in ms (`None`
+    /// when it succeeded, or when the failure deleted the webhook).
+    pub retry_in_ms: Option<u64>,
     /// When it was sent.
     pub at: DateTime<Utc>,
 }

@@ -70,10 +70,10 @@ pub fn webhook_event(world: &World, event: &Event) -> Value {
     if let Some(subtype) = subtype(world, event) {
         resource["resource_subtype"] = json!(subtype);
     }
-    let user = event
-        .user
-        .as_ref()
-        .map_or(Value::Null, |gid| json!({ "gid": gid, "resource_type": "user" }));
+    let user = event.user.as_ref().map_or(
+        Value::Null,
+        |gid| json!({ "gid": gid, "resource_type": "user" }),
+    );
     let mut value = json!({
         "user": user,
         "created_at": timestamp(&event.created_at),

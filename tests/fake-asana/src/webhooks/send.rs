@@ -93,7 +93,9 @@ async fn post(request: reqwest::RequestBuilder, timeout: Duration) -> Outcome {
         .map(str::to_owned);
     let mut body = response.text().await.unwrap_or_default();
     if body.len() > CONTENT_LIMIT {
-        let cut = (0..=CONTENT_LIMIT).rev().find(|&i| body.is_char_boundary(i));
+        let cut = (0..=CONTENT_LIMIT)
+            .rev()
+            .find(|&i| body.is_char_boundary(i));
         body.truncate(cut.unwrap_or(0));
     }
     let reason = status.canonical_reason().unwrap_or("");
@@ -135,7 +137,9 @@ pub fn accepted(outcome: &Outcome, secret: &str) -> Result<(), &'static str> {
     match outcome {
         Outcome::NoAnswer(_) => Err(HANDSHAKE_FAILED),
         Outcome::Answered {
-            status, secret: echo, ..
+            status,
+            secret: echo,
+            ..
         } => {
             let status_ok = *status == StatusCode::OK || *status == StatusCode::NO_CONTENT;
             if status_ok && echo.as_deref() == Some(secret) {

@@ -117,7 +117,7 @@ impl Worker {
             let mut events = Vec::new();
             for event in newer {
                 last = event.seq;
-                let ours = event.audience.iter().any(|a| *a == webhook.resource);
+                let ours = event.audience.contains(&webhook.resource);
                 if ours && passes(&webhook.filters, event, payload::subtype(w, event)) {
                     events.push(payload::webhook_event(w, event));
                 }
@@ -192,22 +192,26 @@ impl Worker {
         } else {
             DeliveryKind::Events
         };
+        let attempt = self.retry.map_or(0, |s| s.retries);
+        let (live, retry_in) = if outcome.is_success() {
+            (self.succeeded(state, due), None)
+        } else {
+            let retry_in = self.failed(state, settings, &outcome);
+            (retry_in.is_some(), retry_in)
+        };
         state.webhooks.log(Delivery {
             webhook: self.gid.clone(),
             target: webhook.target.clone(),
             kind,
             events,
-            attempt: self.retry.map_or(0, |s| s.retries),
+            attempt,
             status: outcome.status(),
             ok: outcome.is_success(),
             error: (!outcome.is_success()).then(|| outcome.content()),
+            retry_in_ms: retry_in.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             at,
         });
-        if outcome.is_success() {
-            self.succeeded(state, due)
-        } else {
-            self.failed(state, settings, &outcome)
-        }
+        live
     }
 
     fn succeeded(&mut self, state: &AppState, due: Due) -> bool {
@@ -224,7 +228,14 @@ impl Worker {
         })
     }
 
-    fn failed(&mut self, state: &AppState, settings: &WebhookSettings, outcome: &Outcome) -> bool {
+    /// Starts or continues the failure streak: the delay before the retry,
+    /// or `None` when the webhook was deleted (or is gone).
+    fn failed(
+        &mut self,
+        state: &AppState,
+        settings: &WebhookSettings,
+        outcome: &Outcome,
+    ) -> Option<Duration> {
         let now = Instant::now();
         let now_utc = Utc::now();
         let window = settings.failure_window;
@@ -232,15 +243,19 @@ impl Worker {
             at: now,
             retries: 0,
             deadline: later(now, window),
-            deadline_utc: now_utc + chrono::Duration::from_std(window).unwrap_or(chrono::TimeDelta::MAX),
+            deadline_utc: now_utc
+                + chrono::Duration::from_std(window).unwrap_or(chrono::TimeDelta::MAX),
         });
         if now >= streak.deadline {
             state.webhooks.remove(&self.gid, "failure_window");
-            return false;
+            return None;
         }
         let retries = streak.retries + 1;
         let doubling = 2u32.saturating_pow(retries - 1);
-        let backoff = settings.retry_base.saturating_mul(doubling).min(settings.retry_max);
+        let backoff = settings
+            .retry_base
+            .saturating_mul(doubling)
+            .min(settings.retry_max);
         let at = later(now, backoff).min(streak.deadline);
         self.retry = Some(Streak {
             at,
@@ -248,12 +263,13 @@ impl Worker {
             ..streak
         });
         let next = now_utc + chrono::Duration::from_std(at - now).unwrap_or_default();
-        state.webhooks.update(&self.gid, |w| {
+        let live = state.webhooks.update(&self.gid, |w| {
             w.last_failure_at = Some(now_utc);
             w.last_failure_content = Some(outcome.content());
             w.delivery_retry_count = retries;
             w.next_attempt_after = Some(next);
             w.failure_deletion_timestamp = Some(streak.deadline_utc);
-        })
+        });
+        live.then_some(at - now)
     }
 }
