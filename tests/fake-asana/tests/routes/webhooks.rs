@@ -179,7 +179,7 @@ async fn the_list_is_paged_filtered_by_resource_and_shows_every_field() {
             projects[1]
         ))
         .await;
-    assert_eq!(gids(&one), [second.clone()]);
+    assert_eq!(gids(&one), std::slice::from_ref(&second));
     let page = h
         .ok(&format!("/webhooks?workspace={workspace}&limit=1"))
         .await;
