@@ -7,6 +7,7 @@
 //! `target/bench/results.json`. Nothing here asserts: a missed goal is shown
 //! as missed.
 
+mod confirm;
 mod drain;
 mod env;
 mod fake;
@@ -59,6 +60,8 @@ enum Which {
     RateBound,
     /// Scenario 6: eight workers under Asana's in-flight cap.
     Fleet,
+    /// Scenario 7: what a truthful `tasks.last_synced_at` costs.
+    Confirm,
 }
 
 #[tokio::main]
@@ -89,6 +92,13 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted(Which::Fleet) {
         scenarios.extend(fleet(&bench, args.quick).await);
+    }
+    if wanted(Which::Confirm) {
+        let mut s = Scenario::new("confirm");
+        if let Err(e) = confirm::run(&bench, args.quick, &mut s).await {
+            s.fail(&e);
+        }
+        scenarios.push(s);
     }
     let machine = env::machine(&bench.admin).await;
     let path = bench.out.join("results.json");

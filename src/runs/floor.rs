@@ -55,7 +55,7 @@ pub async fn last_floors(db: impl PgExecutor<'_>) -> Result<Vec<RunFloor>> {
             select count(*) filter (where k.parent_task_id is null) as top_level,
                 coalesce(sum(ceil(k.num_subtasks / 100.0)) filter (where k.num_subtasks > 0), 0)
                     as subtask_pages
-            from projects p join tasks k on k.project_id = p.id
+            from projects p join task_rows k on k.project_id = p.id
             where p.asana_gid = c.project_gid and k.deleted_at is null
         ) t on c.run_id is not null
         group by l.id, l.mode, l.api_requests

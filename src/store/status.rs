@@ -52,9 +52,9 @@ pub async fn projects(db: impl PgExecutor<'_>) -> Result<Vec<ProjectStatus>> {
         r#"
         with owned as (
             select tm.project_id, t.completed, t.deleted_at
-            from task_memberships tm join tasks t on t.id = tm.task_id
+            from task_memberships tm join task_rows t on t.id = tm.task_id
             union all
-            select t.project_id, t.completed, t.deleted_at from tasks t
+            select t.project_id, t.completed, t.deleted_at from task_rows t
             where not exists (select 1 from task_memberships tm
                               where tm.task_id = t.id and tm.project_id = t.project_id)
         )

@@ -2,7 +2,8 @@
 -- content changed (or that are new or come back from the trash), their
 -- memberships and typed custom fields, replaced. The page is parsed once.
 -- $1: the page as a JSON array of TaskRow (with content_hash),
--- $2: the project being synced, $3: the sync time.
+-- $2: the project being synced (the rows' `synced_by`: its syncs confirm
+-- them), $3: the sync time.
 with input as materialized (
     select * from jsonb_to_recordset($1) as r(
         asana_gid text, name text, resource_subtype text, description text,
@@ -15,14 +16,14 @@ with input as materialized (
 ),
 prior as (
     select t.asana_gid, t.content_hash, t.deleted_at
-    from tasks t join input using (asana_gid)
+    from task_rows t join input using (asana_gid)
 ),
 up as (
-    insert into tasks (asana_gid, project_id, parent_task_id, name, resource_subtype,
+    insert into task_rows (asana_gid, project_id, parent_task_id, name, resource_subtype,
         description, html_notes, completed, completed_at, due_on, due_at, start_on,
         assignee_gid, assignee_name, assigned_to_aegis, parent_gid, num_subtasks,
         asana_permalink_url, tags, custom_fields, modified_at, created_at,
-        content_hash, updated_at, last_synced_at)
+        content_hash, updated_at, last_synced_at, synced_by)
     select asana_gid,
         -- The home project, whatever the order of the syncs: Asana's first
         -- membership aegis knows, else the parent's home (for subtasks),
@@ -32,21 +33,21 @@ up as (
                  with ordinality as m(member, n)
              join projects p on p.asana_gid = m.member ->> 'project_gid'
              order by m.n limit 1),
-            (select parent.project_id from tasks parent
+            (select parent.project_id from task_rows parent
              where parent.asana_gid = input.parent_gid),
             $2),
-        (select parent.id from tasks parent where parent.asana_gid = input.parent_gid),
+        (select parent.id from task_rows parent where parent.asana_gid = input.parent_gid),
         name, resource_subtype, description, html_notes, completed, completed_at,
         due_on, due_at, start_on, assignee_gid, assignee_name, assigned_to_aegis,
         parent_gid, num_subtasks, asana_permalink_url, tags, custom_fields,
-        modified_at, created_at, content_hash, $3, $3
+        modified_at, created_at, content_hash, $3, $3, $2
     from input
     on conflict (asana_gid) do update set
         project_id = excluded.project_id,
         -- A parent stored later is linked by link_orphans.
         parent_task_id = case
-            when excluded.parent_gid is not distinct from tasks.parent_gid
-            then coalesce(excluded.parent_task_id, tasks.parent_task_id)
+            when excluded.parent_gid is not distinct from task_rows.parent_gid
+            then coalesce(excluded.parent_task_id, task_rows.parent_task_id)
             else excluded.parent_task_id end,
         name = excluded.name, resource_subtype = excluded.resource_subtype,
         description = excluded.description, html_notes = excluded.html_notes,
@@ -60,10 +61,11 @@ up as (
         custom_fields = excluded.custom_fields, modified_at = excluded.modified_at,
         created_at = excluded.created_at, content_hash = excluded.content_hash,
         updated_at = case
-            when tasks.content_hash is distinct from excluded.content_hash
-                or tasks.deleted_at is not null
-            then excluded.updated_at else tasks.updated_at end,
+            when task_rows.content_hash is distinct from excluded.content_hash
+                or task_rows.deleted_at is not null
+            then excluded.updated_at else task_rows.updated_at end,
         last_synced_at = excluded.last_synced_at,
+        synced_by = excluded.synced_by,
         deleted_at = null
     returning id, asana_gid, content_hash
 ),

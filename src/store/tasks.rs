@@ -142,8 +142,8 @@ async fn upsert_rows(
 pub async fn link_orphans(db: impl PgExecutor<'_>) -> Result<u64> {
     let done = sqlx::query(
         r#"
-        update tasks c set parent_task_id = p.id
-        from tasks p
+        update task_rows c set parent_task_id = p.id
+        from task_rows p
         where c.parent_gid = p.asana_gid and c.parent_task_id is null
         "#,
     )
@@ -162,10 +162,10 @@ pub async fn unconfirmed_members(
 ) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         r#"
-        select t.asana_gid from task_memberships tm join tasks t on t.id = tm.task_id
+        select t.asana_gid from task_memberships tm join task_rows t on t.id = tm.task_id
         where tm.project_id = $1 and t.last_synced_at < $2 and t.deleted_at is null
         union
-        select asana_gid from tasks
+        select asana_gid from task_rows
         where project_id = $1 and parent_task_id is not null and last_synced_at < $2
           and deleted_at is null
         order by 1
@@ -187,11 +187,11 @@ pub async fn mark_deleted(
     let done = sqlx::query(
         r#"
         with recursive doomed as (
-            select id from tasks where asana_gid = any($1)
+            select id from task_rows where asana_gid = any($1)
             union
-            select c.id from tasks c join doomed d on c.parent_task_id = d.id
+            select c.id from task_rows c join doomed d on c.parent_task_id = d.id
         )
-        update tasks set deleted_at = $2, updated_at = $2
+        update task_rows set deleted_at = $2, updated_at = $2
         where id in (select id from doomed) and deleted_at is null
         "#,
     )
@@ -222,11 +222,19 @@ pub async fn remove_from_project(
     .await?;
     sqlx::query(
         r#"
-        update tasks t set project_id = coalesce(
+        update task_rows t set project_id = coalesce(
             (select tm.project_id from task_memberships tm where tm.task_id = t.id
              order by tm.project_id limit 1), t.project_id), updated_at = now()
         where t.asana_gid = any($2) and t.project_id = $1
         "#,
+    )
+    .bind(project_id)
+    .bind(gids)
+    .execute(&mut *conn)
+    .await?;
+    // The project's syncs no longer confirm them (`tasks.last_synced_at`).
+    sqlx::query(
+        "update task_rows set synced_by = null where asana_gid = any($2) and synced_by = $1",
     )
     .bind(project_id)
     .bind(gids)

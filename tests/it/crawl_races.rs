@@ -103,7 +103,7 @@ async fn live_gids(pool: &PgPool) -> BTreeSet<String> {
 /// A clean full sync of the fake's world as it is now, in the same
 /// database emptied of tasks.
 async fn clean_sync(app: &TestApp) {
-    sqlx::query("truncate tasks, task_memberships, task_custom_fields")
+    sqlx::query("truncate task_rows, task_memberships, task_custom_fields")
         .execute(&app.pool)
         .await
         .unwrap();

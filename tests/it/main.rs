@@ -6,6 +6,8 @@
 mod budget;
 /// The `aegis` binary: exit codes, output, config errors, secrecy.
 mod cli;
+/// `tasks.last_synced_at`: confirmed by every successful sync, no row rewritten.
+mod confirmed;
 /// Tasks deleted mid-crawl: tombstoned with their subtree, the crawl goes on.
 mod crawl_races;
 /// aegis inside a host: restart policy, pool sizing, runs observed, schemas apart.

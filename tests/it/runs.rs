@@ -103,6 +103,17 @@ async fn second_database(name: &'static str) -> (PgPool, String) {
 
 async fn drop_database(pool: PgPool, name: &str) {
     pool.close().await;
+    // A process that used it (an aegis killed by the test) may still be
+    // closing its session: end those first.
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is set");
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("connects to the server");
+    sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1")
+        .bind(name)
+        .execute(&mut admin)
+        .await
+        .expect("ends the database's other sessions");
     sqlx::Postgres::cleanup_test(name)
         .await
         .expect("drops the second database");

@@ -80,7 +80,7 @@ async fn enqueue_and_drain_gives_the_rows_an_inline_sync_gives(pool: PgPool) {
     assert_eq!(run_status(&app, run).await, "done");
     let queued = task_rows(&app.pool).await;
 
-    sqlx::query("truncate tasks, task_memberships, task_custom_fields")
+    sqlx::query("truncate task_rows, task_memberships, task_custom_fields")
         .execute(&app.pool)
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use sqlx::{PgConnection, PgPool};
 /// Creates the scratch tables.
 pub async fn create_scratch(pool: &PgPool) -> anyhow::Result<()> {
     for sql in [
-        "create table copy_tasks (like tasks including all)",
+        "create table copy_tasks (like task_rows including all)",
         "create table copy_memberships (like task_memberships including all)",
         "create table copy_custom_fields (like task_custom_fields including all)",
     ] {
