@@ -38,6 +38,23 @@ pub(super) struct ActionForm {
     older_than: Option<String>,
 }
 
+/// Why an action did nothing.
+#[derive(Debug, thiserror::Error)]
+enum ActionError {
+    /// The queue refused it (a job not dead, finished, unknown…) or failed.
+    #[error(transparent)]
+    Queue(#[from] queue::Error),
+    /// The form asked for something that does not exist.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<sqlx::Error> for ActionError {
+    fn from(e: sqlx::Error) -> Self {
+        ActionError::Queue(e.into())
+    }
+}
+
 /// Where to go back to: a path of this site, else the overview.
 pub(super) fn safe_back(back: Option<&str>) -> String {
     match back {
@@ -83,7 +100,7 @@ fn refusal(
 }
 
 /// 303 back with the outcome as the flash message.
-fn done(form: &ActionForm, outcome: Result<String, queue::Error>) -> Response {
+fn done(form: &ActionForm, outcome: Result<String, ActionError>) -> Response {
     let flash = match outcome {
         Ok(text) => cookies::flash(Tone::Ok, &text),
         Err(e) => {
@@ -95,13 +112,13 @@ fn done(form: &ActionForm, outcome: Result<String, queue::Error>) -> Response {
     ([(header::SET_COOKIE, flash)], Redirect::to(&back)).into_response()
 }
 
-/// Runs `$body` (a `Result<String, queue::Error>`) once the action is allowed.
+/// Runs `$body` (a `Result<String, ActionError>`) once the action is allowed.
 macro_rules! action {
     ($state:ident, $page:ident, $headers:ident, $form:ident, $body:expr) => {{
         if let Some(refusal) = refusal(&$state, &$page, &$headers, &$form) {
             return refusal;
         }
-        let outcome: Result<String, queue::Error> = async { $body }.await;
+        let outcome: Result<String, ActionError> = async { $body }.await;
         done(&$form, outcome)
     }};
 }
@@ -190,7 +207,7 @@ pub(super) async fn retry_group(
         let name = form.reason.as_deref().unwrap_or_default();
         let reason: DeadReason = name
             .parse()
-            .map_err(|_| queue::Error::UnknownKind(name.to_owned()))?;
+            .map_err(|e: queue::ParseDeadReasonError| ActionError::Invalid(e.to_string()))?;
         let mut conn = state.pool().acquire().await?;
         let revived = queue::revive_group(&mut conn, state.queues(), reason).await?;
         Ok(format!(
@@ -241,15 +258,14 @@ pub(super) async fn purge(
     headers: HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let Some(older) = form.older_than.as_deref().and_then(parse_age) else {
-        let flash = cookies::flash(Tone::Error, "Purge needs an age such as 30m, 12h or 7d.");
-        return (
-            [(header::SET_COOKIE, flash)],
-            Redirect::to(&safe_back(form.back.as_deref())),
-        )
-            .into_response();
-    };
     action!(state, page, headers, form, {
+        let older = form
+            .older_than
+            .as_deref()
+            .and_then(parse_age)
+            .ok_or_else(|| {
+                ActionError::Invalid("Purge needs an age such as 30m, 12h or 7d.".to_owned())
+            })?;
         let report = queue::purge_done_older_than(state.pool(), state.queues(), older).await?;
         Ok(format!(
             "Purged {} done job(s) finished more than {} ago and {} stale worker row(s).",
