@@ -14,8 +14,9 @@
 //! | jobs filtered by state, kind, project; one job | `/jobs?state=&kind=&project=`, `/jobs/{id}` |
 //! | dead letters grouped by reason | `/dead` |
 //!
-//! Every action is a POST, checked for its CSRF token ([`csrf`]) and the
-//! caller's role ([`auth`]), that calls the same library function as `aegis
+//! Every action is a POST, checked for its CSRF token (double-submit: a
+//! cookie and a hidden field, see `csrf.rs`) and the caller's role
+//! ([`Role`], from [`DashboardAuth`]), that calls the same library function as `aegis
 //! queue …` ([`crate::queue`]) and redirects back (303) with a flash
 //! message.
 

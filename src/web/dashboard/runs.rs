@@ -88,7 +88,7 @@ fn summary(r: &Run, now: DateTime<Utc>) -> Markup {
             dt { "portfolio" } dd.mono { (r.portfolio_gid) }
             dt { "started" } dd { (when(r.started_at, now)) }
             dt { "finished" } dd { (when_opt(r.finished_at, now)) " (took " (took(r.started_at, r.finished_at)) ")" }
-            dt { "requests" } dd { (q.api_requests) " for " (q.pages) " pages: " (ratio(q.api_requests, q.pages)) " per page (1.00 is the minimum)" }
+            dt { "requests" } dd { (q.api_requests) " for " (q.pages) " pages read: " (ratio(q.api_requests, q.pages)) " per page (a page needs one request; events calls and single reads add a few, retries and 429s the rest)" }
             dt { "429s, waited, paced" } dd { (q.rate_limited) ", " (q.waited_ms) " ms, " (q.paced_ms) " ms" }
             dt { "tasks" } dd { (t.tasks_created) " created, " (t.tasks_updated) " updated, " (t.tasks_unchanged) " unchanged, " (t.tasks_removed) " removed, " (t.tasks_deleted) " deleted" }
             dt { "projects" } dd { (r.projects_created) " created, " (r.projects_updated) " updated, " (r.projects_unchanged) " unchanged, " (r.projects_removed) " removed" }

@@ -119,7 +119,8 @@ async fn a_post_without_its_csrf_token_is_refused(pool: PgPool) {
     let retry = format!("{}/jobs/{}/retry", served.url, seeded.dead_token);
     let token = "a".repeat(64);
     let cookie = format!("aegis_csrf={token}");
-    let cases: [(Option<&str>, &[(&str, &str)]); 3] = [
+    type Case<'a> = (Option<&'a str>, &'a [(&'a str, &'a str)]);
+    let cases: [Case<'_>; 3] = [
         (None, &[]),
         (Some(&cookie), &[]),
         (Some(&cookie), &[("csrf", "b")]),
