@@ -9,20 +9,19 @@ use std::time::Duration;
 use axum::{
     Form,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::{IntoResponse, Redirect, Response},
 };
-use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
     DashboardState,
-    auth::{Role, Via},
+    access::{Role, Via},
     cookies::{self, Tone},
     csrf,
     format::age,
-    layout::Page,
+    layout::{self, Page, refused, safe_back},
 };
 use crate::queue::{self, Cancel, DeadReason, Revive};
 
@@ -55,28 +54,6 @@ impl From<sqlx::Error> for ActionError {
     }
 }
 
-/// Where to go back to: a path of this site, else the overview.
-pub(super) fn safe_back(back: Option<&str>) -> String {
-    match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
-
-/// 403: the CSRF token is missing or wrong.
-pub(super) fn csrf_refused(page: &Page) -> Response {
-    refused(
-        page,
-        "Missing or wrong CSRF token: reload the page and try again.",
-    )
-}
-
-fn refused(page: &Page, why: &str) -> Response {
-    let mut response = page.render("Refused", html! { p #refused .flash.error { (why) } });
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
-}
-
 /// A 403 unless the caller is an admin and the CSRF token holds.
 fn refusal(
     state: &DashboardState,
@@ -94,7 +71,7 @@ fn refusal(
         ));
     }
     if access.via != Via::Bearer && !csrf::verify(state.key(), headers, &form.csrf) {
-        return Some(csrf_refused(page));
+        return Some(layout::csrf_refused(page));
     }
     None
 }

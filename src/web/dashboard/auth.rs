@@ -27,36 +27,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::{DashboardState, cookies, csrf, layout::Page};
-
-/// What a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// See and act.
-    Admin,
-    /// See only.
-    ReadOnly,
-}
-
-/// How a request was let in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Via {
-    /// No credentials are configured.
-    Open,
-    /// An `Authorization: Bearer` header.
-    Bearer,
-    /// Basic auth.
-    Basic,
-    /// The login form's session cookie.
-    Cookie,
-}
-
-/// A request's role and how it got it (a request extension).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Access {
-    pub(super) role: Role,
-    pub(super) via: Via,
-}
+use super::{
+    DashboardState,
+    access::{Access, Role, Via},
+    cookies, csrf,
+    layout::{Page, csrf_refused, safe_back},
+};
 
 /// The dashboard's credentials; [`DashboardAuth::open`] has none.
 #[derive(Default)]
@@ -289,9 +265,9 @@ pub(super) async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let back = super::actions::safe_back(form.back.as_deref());
+    let back = safe_back(form.back.as_deref());
     if !csrf::verify(state.key(), &headers, &form.csrf) {
-        return super::actions::csrf_refused(&page);
+        return csrf_refused(&page);
     }
     let Some(cookie) = state.auth().login(state.key(), &form.token) else {
         let mut response = login_form(&page, &back, Some("That token is not right."));
@@ -310,7 +286,7 @@ pub(super) async fn logout(
     Form(form): Form<LoginForm>,
 ) -> Response {
     if !csrf::verify(state.key(), &headers, &form.csrf) {
-        return super::actions::csrf_refused(&page);
+        return csrf_refused(&page);
     }
     let gone = cookies::delete(cookies::SESSION);
     ([(header::SET_COOKIE, gone)], Redirect::to("/login")).into_response()

@@ -11,7 +11,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::{
     DashboardState,
-    auth::{Access, Role, Via},
+    access::{Access, Role, Via},
     cookies::{self, Tone},
     csrf,
 };
@@ -187,6 +187,28 @@ impl FromRequestParts<DashboardState> for Page {
         let access = parts.extensions.get::<Access>().copied();
         Ok(Page::new(state, &parts.headers, &parts.uri, access))
     }
+}
+
+/// Where to go back to: a path of this site, else the overview.
+pub(super) fn safe_back(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// 403: the CSRF token is missing or wrong.
+pub(super) fn csrf_refused(page: &Page) -> Response {
+    refused(
+        page,
+        "Missing or wrong CSRF token: reload the page and try again.",
+    )
+}
+
+pub(super) fn refused(page: &Page, why: &str) -> Response {
+    let mut response = page.render("Refused", html! { p #refused .flash.error { (why) } });
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
 }
 
 /// What stops a page from being read.

@@ -20,6 +20,7 @@
 //! queue …` ([`crate::queue`]) and redirects back (303) with a flash
 //! message.
 
+mod access;
 mod actions;
 mod auth;
 mod cookies;
@@ -42,7 +43,8 @@ use sqlx::PgPool;
 
 use aegis_jobs::Queues;
 
-pub use auth::{DashboardAuth, ListenError, Role};
+pub use access::Role;
+pub use auth::{DashboardAuth, ListenError};
 
 /// What the dashboard's handlers share: the pool, the queues of one aegis
 /// setup, the credentials and a per-process key (constant-time comparisons).
