@@ -89,10 +89,31 @@ pub enum Command {
     /// Live worker processes (heartbeat, jobs in hand) and the token's
     /// request budget (next slot, pause, circuit).
     Workers(JsonFlag),
+    /// Serve the web dashboard: queue, runs, freshness, and actions.
+    #[command(after_help = DASHBOARD_ENV_HELP)]
+    Dashboard(DashboardArgs),
     /// Print a shell completion script (bash, zsh or fish) on stdout.
     Completions(CompletionsArgs),
     /// Print aegis's man page (roff) on stdout.
     Man,
+}
+
+/// The dashboard's credentials, shown in `aegis dashboard --help`.
+const DASHBOARD_ENV_HELP: &str = "\
+Environment (credentials are read from it only, never from flags):
+  AEGIS_DASHBOARD_TOKEN           admin token: `Authorization: Bearer`, or the login form
+  AEGIS_DASHBOARD_READONLY_TOKEN  read-only token: every page, no action
+  AEGIS_DASHBOARD_USER            basic auth user (with AEGIS_DASHBOARD_PASSWORD)
+  AEGIS_DASHBOARD_PASSWORD        basic auth password
+
+Without credentials, access is open, and only a loopback --listen address is allowed.";
+
+/// `aegis dashboard`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DashboardArgs {
+    /// The address to serve on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
 }
 
 /// `aegis completions`.

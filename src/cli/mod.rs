@@ -8,6 +8,7 @@
 //! ([`message`]); `errors` maps the library's typed errors.
 
 pub mod args;
+mod dashboard;
 pub mod duration;
 mod enqueue;
 mod errors;
@@ -72,6 +73,7 @@ pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
         Command::Queue(queue) => queue::run(&database, &queue).await,
         Command::Runs(runs) => runs::run(&database, &runs).await,
         Command::Workers(flag) => workers::run(&database, &flag).await,
+        Command::Dashboard(dash) => dashboard::run(&database, &dash).await,
         Command::Completions(_) | Command::Man => unreachable!("handled above"),
     };
     result.map_err(|error| errors::not_migrated(error, &database))

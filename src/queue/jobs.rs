@@ -102,13 +102,15 @@ pub struct JobDetail {
     pub last_error: Option<String>,
 }
 
+/// A row of [`select_jobs!`], as the listings here and in
+/// [`super::filter`] and [`super::dead_letters`] read it.
 #[derive(sqlx::FromRow)]
-struct JobRow {
+pub(super) struct JobRow {
     id: String,
     kind: String,
     #[sqlx(try_from = "String")]
     state: JobState,
-    status: String,
+    pub(super) status: String,
     attempts: i32,
     max_attempts: i32,
     priority: i32,
@@ -133,7 +135,7 @@ impl JobRow {
         Some(err.as_str().map_or_else(|| err.to_string(), str::to_owned))
     }
 
-    fn summary(self) -> JobSummary {
+    pub(super) fn summary(self) -> JobSummary {
         let payload = PayloadSummary::of(&self.payload());
         let last_error = self.last_error();
         JobSummary {

@@ -110,6 +110,8 @@ mod admin;
 mod attempts;
 mod cancel;
 mod coalesce;
+mod dead_letters;
+mod filter;
 mod handback;
 mod jobs;
 mod lease;
@@ -121,6 +123,7 @@ mod revive;
 pub mod schema;
 mod state;
 mod stats;
+mod throughput;
 mod workers;
 
 pub use admin::{
@@ -130,6 +133,8 @@ use admin::{RetryOutcome, retry, retry_all_dead};
 pub use attempts::persist_attempt;
 pub use cancel::{Cancel, Cancelled, cancel, is_cancelled};
 pub use coalesce::join_queued_job;
+pub use dead_letters::{DeadLetter, DeadReason, ParseDeadReasonError, dead_letters, revive_group};
+pub use filter::{JobFilter, list_filtered};
 pub use handback::{HandedBack, hand_back, hand_back_unfinished, hand_back_unowned};
 pub use jobs::{JobDetail, JobSummary, PayloadSummary, list, show};
 pub use lease::{Lease, holds, lease};
@@ -140,6 +145,7 @@ pub use processes::{ProcessInfo, register_process};
 pub use revive::{Revive, Revived, revive};
 pub use state::{JobState, ParseJobStateError};
 pub use stats::{QueueStats, stats};
+pub use throughput::{Throughput, throughput};
 pub use workers::{WorkerRow, dead_by_project, workers};
 
 /// Errors of queue inspection and administration.

@@ -2,6 +2,8 @@
 //! PostgreSQL (a fresh database each, through `#[sqlx::test]`), the real
 //! migrations and, where Asana is involved, the fake Asana over real HTTP.
 
+/// The web dashboard in headless Chromium: pages, actions, auth, CSRF.
+mod browser;
 /// The shared Asana rate budget across clients.
 mod budget;
 /// The `aegis` binary: exit codes, output, config errors, secrecy.
