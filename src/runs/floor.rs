@@ -2,13 +2,13 @@
 //! that could have read what it read. The floor counts one request for the
 //! portfolio's listing and, per project it synced, one events read plus
 //! one fetch per task it found created or updated (`events` mode), or the
-//! pages of a crawl: the project's top-level tasks by 100, plus each
-//! parent's subtasks by 100 (`crawl` mode). Retries, 429s, nested
+//! events token a crawl takes first plus its pages: the project's top-level
+//! tasks by 100, plus each parent's subtasks by 100 (`crawl` mode). Retries, 429s, nested
 //! portfolios, second pages of events and listings that found nothing new
 //! are above it, so a ratio near 1 is a run that wasted little.
 
 use serde::Serialize;
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::store::Result;
@@ -37,19 +37,32 @@ impl RunFloor {
 ///
 /// # Errors
 /// The database's.
-pub async fn last_floors(db: impl PgExecutor<'_>) -> Result<Vec<RunFloor>> {
+pub async fn last_floors(db: &PgPool) -> Result<Vec<RunFloor>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "select distinct on (mode) id from sync_runs \
+         where status in ('done', 'partial') and finished_at is not null \
+         order by mode, finished_at desc",
+    )
+    .fetch_all(db)
+    .await?;
+    floors(db, &ids).await
+}
+
+/// The floors of the runs `ids` (those that exist), by mode then id. The
+/// crawl pages are counted from the copy as it is now, so a run long past
+/// is measured against today's projects.
+///
+/// # Errors
+/// The database's.
+pub async fn floors(db: impl PgExecutor<'_>, ids: &[Uuid]) -> Result<Vec<RunFloor>> {
     Ok(sqlx::query_as(
         r#"
-        with last as (
-            select distinct on (mode) id, mode, api_requests from sync_runs
-            where status in ('done', 'partial') and finished_at is not null
-            order by mode, finished_at desc
-        )
+        with chosen as (select id, mode, api_requests from sync_runs where id = any($1))
         select l.id, l.mode, l.api_requests, (1 + coalesce(sum(
             case when c.mode = 'events' then 1 + c.tasks_created + c.tasks_updated
-                else greatest(1, ceil(t.top_level / 100.0)) + t.subtask_pages end
+                else 1 + greatest(1, ceil(t.top_level / 100.0)) + t.subtask_pages end
         ), 0))::bigint as floor
-        from last l
+        from chosen l
         left join sync_run_projects c on c.run_id = l.id and c.status = 'done'
         left join lateral (
             select count(*) filter (where k.parent_task_id is null) as top_level,
@@ -59,9 +72,10 @@ pub async fn last_floors(db: impl PgExecutor<'_>) -> Result<Vec<RunFloor>> {
             where p.asana_gid = c.project_gid and k.deleted_at is null
         ) t on c.run_id is not null
         group by l.id, l.mode, l.api_requests
-        order by l.mode
+        order by l.mode, l.id
         "#,
     )
+    .bind(ids)
     .fetch_all(db)
     .await?)
 }

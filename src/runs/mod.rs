@@ -48,7 +48,7 @@ pub use children::{
     has_child, lock_runs,
 };
 pub use figures::{RequestFigures, Tally, TaskFigures, last_requests};
-pub use floor::{RunFloor, last_floors};
+pub use floor::{RunFloor, floors, last_floors};
 pub use read::{LastAttempt, Progress, ProjectResult, Run, get, last_attempts, projects, recent};
 pub use record::{NewRun, close, open, record_portfolio, reopen, start};
 pub use status::{ChildStatus, Origin, Outcome, RunStatus};

@@ -131,6 +131,19 @@ impl Failure {
         }
     }
 
+    /// How the attempt ends, as [`settle`] decides it, for the metrics.
+    fn outcome(&self, attempt: u32, max_attempts: u32, leased: bool) -> JobOutcome {
+        if self.lost {
+            JobOutcome::Lost
+        } else if self.hold.is_some() && leased {
+            JobOutcome::HandedBack
+        } else if self.fatal || attempt >= max_attempts {
+            JobOutcome::Dead
+        } else {
+            JobOutcome::Retry
+        }
+    }
+
     fn retryable(message: String) -> Failure {
         Failure {
             message,
@@ -185,7 +198,7 @@ where
         }
         Err(f) => f,
     };
-    let outcome = observe::outcome(ctx, &failure, attempt, run.lease.is_some());
+    let outcome = failure.outcome(attempt, ctx.policy.max_attempts, run.lease.is_some());
     observe::attempt(ctx, &queue, outcome, started);
     if failure.starved {
         let why = store::why_no_connection(&ctx.sync.pool).await;

@@ -4,27 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{JobContext, guard::Failure};
+use super::JobContext;
 use crate::metrics::{JobOutcome, WaitReason};
-
-/// How an attempt that failed with `failure` ends, as
-/// [`settle`](super::guard) decides it.
-pub(super) fn outcome(
-    ctx: &JobContext,
-    failure: &Failure,
-    attempt: u32,
-    leased: bool,
-) -> JobOutcome {
-    if failure.lost {
-        JobOutcome::Lost
-    } else if failure.hold.is_some() && leased {
-        JobOutcome::HandedBack
-    } else if failure.fatal || attempt >= ctx.policy.max_attempts {
-        JobOutcome::Dead
-    } else {
-        JobOutcome::Retry
-    }
-}
 
 /// Counts one attempt of `queue` that ended with `outcome`, begun at
 /// `started`.

@@ -53,15 +53,6 @@ pub(super) fn clip(text: &str, max: usize) -> String {
     }
 }
 
-/// Requests per page read (a page needs one request: 1.00 is the minimum
-/// for listings), or a dash with no page.
-pub(super) fn ratio(requests: i64, pages: i64) -> String {
-    if pages <= 0 {
-        return "-".to_owned();
-    }
-    format!("{:.2}", requests as f64 / pages as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,7 +65,5 @@ mod tests {
         assert_eq!(age(266_400), "3d 2h");
         assert_eq!(clip("a  b\nc", 10), "a b c");
         assert_eq!(clip("abcdef", 3), "abc…");
-        assert_eq!(ratio(12, 10), "1.20");
-        assert_eq!(ratio(3, 0), "-");
     }
 }

@@ -1,7 +1,9 @@
 //! The runs (`/runs`) and one run (`/runs/{id}`): status, progress, and
-//! requests against the minimum. A listing page needs one request, so the
-//! requests per page read (1.00 at best, a little more for the single
-//! reads: `/users/me`, events) shows what retries, 429s and restarts cost.
+//! requests against the run's floor ([`runs::floors`]: the fewest requests
+//! that could have read what it read), the figure `aegis_run_requests_ratio`
+//! exports for the last run.
+
+use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
@@ -10,14 +12,20 @@ use uuid::Uuid;
 
 use super::{
     DashboardState,
-    format::{clip, ratio, when, when_opt},
+    format::{clip, when, when_opt},
     layout::{Page, PageError, PageResult},
 };
-use crate::runs::{self, ProjectResult, Run};
+use crate::runs::{self, ProjectResult, Run, RunFloor};
 
 /// `GET /runs`.
 pub(super) async fn list(State(state): State<DashboardState>, page: Page) -> PageResult {
     let runs = runs::recent(state.pool(), 50).await?;
+    let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
+    let floors: HashMap<Uuid, RunFloor> = runs::floors(state.pool(), &ids)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
     let now = Utc::now();
     let body = html! {
         @if runs.is_empty() { p.muted #runs { "No runs yet (aegis sync or aegis enqueue sync)." } }
@@ -25,16 +33,21 @@ pub(super) async fn list(State(state): State<DashboardState>, page: Page) -> Pag
             table #runs {
                 thead { tr {
                     th { "run" } th { "started" } th { "origin" } th { "mode" } th { "status" } th { "projects" }
-                    th { "took" } th.num { "requests" } th.num { "pages" } th.num { "requests / page" } th.num { "429s" }
+                    th { "took" } th.num { "requests" } th.num { "floor" } th.num { "vs floor" } th.num { "pages" } th.num { "429s" }
                 } }
-                tbody { @for r in &runs { (run_row(r, now)) } }
+                tbody { @for r in &runs { (run_row(r, floors.get(&r.id), now)) } }
             }
         }
     };
     Ok(page.render("Runs", body))
 }
 
-fn run_row(r: &Run, now: DateTime<Utc>) -> Markup {
+/// `1.23×`, or a dash without a floor.
+fn versus(floor: Option<&RunFloor>) -> String {
+    floor.map_or_else(|| "-".to_owned(), |f| format!("{:.2}×", f.ratio()))
+}
+
+fn run_row(r: &Run, floor: Option<&RunFloor>, now: DateTime<Utc>) -> Markup {
     let q = &r.requests;
     html! {
         tr data-run=(r.id) {
@@ -44,7 +57,9 @@ fn run_row(r: &Run, now: DateTime<Utc>) -> Markup {
             td { span class={ "badge " (r.status.as_str()) } { (r.status.as_str()) } }
             td { (r.progress.describe()) }
             td { (took(r.started_at, r.finished_at)) }
-            td.num { (q.api_requests) } td.num { (q.pages) } td.num { (ratio(q.api_requests, q.pages)) }
+            td.num { (q.api_requests) }
+            td.num { @if let Some(f) = floor { (f.floor) } @else { "-" } }
+            td.num { (versus(floor)) } td.num { (q.pages) }
             td.num { (q.rate_limited) }
         }
     }
@@ -67,9 +82,10 @@ pub(super) async fn detail(
         .await?
         .ok_or_else(|| PageError::NotFound(format!("No run {id}.")))?;
     let projects = runs::projects(state.pool(), id).await?;
+    let floor = runs::floors(state.pool(), &[id]).await?.pop();
     let now = Utc::now();
     let body = html! {
-        (summary(&run, now))
+        (summary(&run, floor.as_ref(), now))
         @if !run.status.is_finished() { p { (page.action(&format!("/runs/{id}/cancel"), "Cancel this run")) } }
         h2 { "Projects" }
         @if projects.is_empty() { p.muted { "No project step recorded." } }
@@ -78,7 +94,7 @@ pub(super) async fn detail(
     Ok(page.render(&format!("Run {}", &id.to_string()[..8]), body))
 }
 
-fn summary(r: &Run, now: DateTime<Utc>) -> Markup {
+fn summary(r: &Run, floor: Option<&RunFloor>, now: DateTime<Utc>) -> Markup {
     let (q, t) = (&r.requests, &r.tasks);
     html! {
         dl #run {
@@ -88,7 +104,11 @@ fn summary(r: &Run, now: DateTime<Utc>) -> Markup {
             dt { "portfolio" } dd.mono { (r.portfolio_gid) }
             dt { "started" } dd { (when(r.started_at, now)) }
             dt { "finished" } dd { (when_opt(r.finished_at, now)) " (took " (took(r.started_at, r.finished_at)) ")" }
-            dt { "requests" } dd { (q.api_requests) " for " (q.pages) " pages read: " (ratio(q.api_requests, q.pages)) " per page (a page needs one request; events calls and single reads add a few, retries and 429s the rest)" }
+            dt { "requests" } dd #requests {
+                (q.api_requests) " against a floor of "
+                @if let Some(f) = floor { (f.floor) } @else { "-" }
+                " (" (versus(floor)) "; the floor is the fewest requests that could read what it read: a page per 100 tasks crawled, an events read and a fetch per changed task otherwise) for " (q.pages) " pages read"
+            }
             dt { "429s, waited, paced" } dd { (q.rate_limited) ", " (q.waited_ms) " ms, " (q.paced_ms) " ms" }
             dt { "tasks" } dd { (t.tasks_created) " created, " (t.tasks_updated) " updated, " (t.tasks_unchanged) " unchanged, " (t.tasks_removed) " removed, " (t.tasks_deleted) " deleted" }
             dt { "projects" } dd { (r.projects_created) " created, " (r.projects_updated) " updated, " (r.projects_unchanged) " unchanged, " (r.projects_removed) " removed" }
@@ -102,7 +122,7 @@ fn project_table(projects: &[ProjectResult]) -> Markup {
         table #run-projects {
             thead { tr {
                 th { "project" } th { "status" } th.num { "attempts" } th { "job" } th.num { "requests" } th.num { "pages" }
-                th.num { "requests / page" } th.num { "429s" } th { "tasks +/~/=/−/✕" } th { "mode" } th { "error" }
+                th.num { "429s" } th { "tasks +/~/=/−/✕" } th { "mode" } th { "error" }
             } }
             tbody { @for p in projects {
                 @let (q, t) = (&p.requests, &p.tasks);
@@ -111,7 +131,7 @@ fn project_table(projects: &[ProjectResult]) -> Markup {
                     td { span class={ "badge " (p.status.as_str()) } { (p.status.as_str()) } }
                     td.num { (p.attempts) }
                     td.mono { @if let Some(job) = &p.job_id { a href={ "/jobs/" (job) } { (job) } } @else { "-" } }
-                    td.num { (q.api_requests) } td.num { (q.pages) } td.num { (ratio(q.api_requests, q.pages)) } td.num { (q.rate_limited) }
+                    td.num { (q.api_requests) } td.num { (q.pages) } td.num { (q.rate_limited) }
                     td { (t.tasks_created) " / " (t.tasks_updated) " / " (t.tasks_unchanged) " / " (t.tasks_removed) " / " (t.tasks_deleted) }
                     td { (p.mode.as_deref().unwrap_or("-")) @if let Some(why) = &p.mode_reason { br; span.muted { (why) } } }
                     td { @if let Some(e) = &p.error { span title=(e) { (clip(e, 80)) } } }

@@ -15,14 +15,9 @@ use crate::common::{
 /// Added by issue 12 (metrics, health endpoints, the dashboard), in other
 /// branches as these files were written. Each is reported once it appears in
 /// the source, to be dropped from here.
-const PENDING_SUBCOMMANDS: &[&str] = &["dashboard"];
-const PENDING_FLAGS: &[(&str, &str)] = &[("dashboard", "--listen")];
-const PENDING_ENV: &[&str] = &[
-    "AEGIS_DASHBOARD_TOKEN",
-    "AEGIS_DASHBOARD_READONLY_TOKEN",
-    "AEGIS_DASHBOARD_USER",
-    "AEGIS_DASHBOARD_PASSWORD",
-];
+const PENDING_SUBCOMMANDS: &[&str] = &[];
+const PENDING_FLAGS: &[(&str, &str)] = &[];
+const PENDING_ENV: &[&str] = &[];
 /// Set only for the systemd units' own command lines (`${…}` in ExecStart).
 const UNIT_ONLY_ENV: &[&str] = &["AEGIS_HTTP_HOST", "AEGIS_DASHBOARD_LISTEN"];
 

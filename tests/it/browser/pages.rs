@@ -49,7 +49,7 @@ async fn every_page_renders_and_the_ui_retries_and_cancels(pool: PgPool) {
     browser
         .click(&browser.wait_for("#runs tbody a").await)
         .await;
-    let run = browser.wait_for_text("#run", "per page").await;
+    let run = browser.wait_for_text("#run", "against a floor of").await;
     assert!(run.contains("done"), "{run}");
     browser
         .wait_for_text("#run-projects", &seeded.gids[1])
