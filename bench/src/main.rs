@@ -153,7 +153,8 @@ async fn rate_bound(bench: &Bench, quick: bool) -> Scenario {
         budget_per_min: 600,
         latency: Duration::from_millis(40),
         projects: 5,
-        min_requests: if quick { 100 } else { 330 },
+        // Three windows of the budget (one in quick mode).
+        min_requests: if quick { 600 } else { 1_800 },
         workers: drain::Workers {
             processes: 3,
             concurrency: 4,

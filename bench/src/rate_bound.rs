@@ -3,7 +3,10 @@
 //! the sync to at least 30 s, and three worker processes started with the
 //! same `ASANA_REQUESTS_PER_MINUTE`, sharing it through Postgres
 //! (`aegis worker` wires `budget::share`). The figure: how close the wall
-//! time gets to requests ÷ budget, with no 429 from the fake.
+//! time gets to requests ÷ budget, with no 429 from the fake. The portfolio
+//! needs at least three minutes of the budget, so the busiest minute is a
+//! full window; both figures fail either way: too slow, or faster than the
+//! budget allows (wall below 0.95 of the bound, a minute above the budget).
 
 use std::time::Duration;
 
@@ -121,14 +124,14 @@ fn record(s: &mut Scenario, sizes: Sizes, stats: &Stats, drained: &Drained) {
         .put_goal(
             "wall_vs_bound",
             round2(wall / bound),
-            Some(Goal::AtMost(1.10)),
+            Some(Goal::Between(0.95, 1.10)),
         )
         .put_goal("fake_429s", stats.served_429, Some(Goal::AtMost(0.0)))
         .put("max_requests_in_60s", busiest)
         .put_goal(
             "busiest_minute_vs_budget",
             round2(busiest as f64 / f64::from(budget)),
-            Some(Goal::AtLeast(0.90)),
+            Some(Goal::Between(0.90, 1.0)),
         );
 }
 

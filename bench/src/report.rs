@@ -14,6 +14,9 @@ pub enum Goal {
     AtMost(f64),
     /// The figure must be at least this.
     AtLeast(f64),
+    /// The figure must be within these bounds (inclusive): a figure that
+    /// can fail both ways (too slow, or faster than a budget allows).
+    Between(f64, f64),
 }
 
 impl Goal {
@@ -22,6 +25,7 @@ impl Goal {
         match self {
             Goal::AtMost(limit) => value <= limit,
             Goal::AtLeast(limit) => value >= limit,
+            Goal::Between(low, high) => (low..=high).contains(&value),
         }
     }
 }
@@ -31,6 +35,7 @@ impl fmt::Display for Goal {
         match self {
             Goal::AtMost(v) => write!(f, "≤ {v}"),
             Goal::AtLeast(v) => write!(f, "≥ {v}"),
+            Goal::Between(low, high) => write!(f, "{low} to {high}"),
         }
     }
 }

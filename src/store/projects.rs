@@ -82,6 +82,8 @@ pub struct ProjectState {
     pub events_sync_token: Option<String>,
     /// Highest task `modified_at` seen (the `modified_since` fallback).
     pub tasks_modified_watermark: Option<DateTime<Utc>>,
+    /// Pages its last full crawl read: what a crawl costs.
+    pub crawl_pages: Option<i32>,
 }
 
 /// Upserts a page of projects in one statement.
@@ -180,7 +182,8 @@ macro_rules! select_state {
     ($tail:literal) => {
         concat!(
             "select id, asana_gid, name, archived, removed_from_portfolio_at, last_synced_at, ",
-            "last_tasks_sync_at, last_full_sync_at, events_sync_token, tasks_modified_watermark ",
+            "last_tasks_sync_at, last_full_sync_at, events_sync_token, tasks_modified_watermark, ",
+            "crawl_pages ",
             "from projects ",
             $tail
         )
@@ -215,15 +218,24 @@ pub async fn by_gid(db: impl PgExecutor<'_>, gid: &str) -> Result<Option<Project
         .await?)
 }
 
-/// Records a completed sync of a project's tasks and its incremental state:
-/// `(full, crawl_reason)` says whether it crawled every page and, if it
-/// crawled, why it did not read events (none: it read events).
+/// How a project's tasks were synced, as [`record_tasks_synced`] stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncedHow<'a> {
+    /// It crawled every page.
+    pub full: bool,
+    /// Why it crawled instead of reading events (none: it read events).
+    pub crawl_reason: Option<&'a str>,
+    /// The pages a full crawl read (its cost for the next plan).
+    pub crawl_pages: Option<i32>,
+}
+
+/// Records a completed sync of a project's tasks and its incremental state.
 pub async fn record_tasks_synced(
     db: impl PgExecutor<'_>,
     project_id: i64,
     events_sync_token: Option<&str>,
     watermark: Option<DateTime<Utc>>,
-    (full, crawl_reason): (bool, Option<&str>),
+    how: SyncedHow<'_>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
@@ -235,16 +247,18 @@ pub async fn record_tasks_synced(
             events_sync_token_at = case when $2 is null then events_sync_token_at else $5 end,
             last_sync_mode = case when $6::text is null then 'events' else 'crawl' end,
             last_sync_reason = $6,
-            tasks_modified_watermark = greatest(tasks_modified_watermark, $3)
+            tasks_modified_watermark = greatest(tasks_modified_watermark, $3),
+            crawl_pages = case when $4 then coalesce($7, crawl_pages) else crawl_pages end
         where id = $1
         "#,
     )
     .bind(project_id)
     .bind(events_sync_token)
     .bind(watermark)
-    .bind(full)
+    .bind(how.full)
     .bind(at)
-    .bind(crawl_reason)
+    .bind(how.crawl_reason)
+    .bind(how.crawl_pages)
     .execute(db)
     .await?;
     Ok(())

@@ -39,6 +39,8 @@ pub struct Crawled {
     pub(crate) full: bool,
     /// Why it crawled instead of reading events (none: it read events).
     pub(crate) crawl_reason: Option<&'static str>,
+    /// Listing pages the crawl read (task and subtask pages).
+    pub(crate) pages: i32,
 }
 
 impl Crawled {

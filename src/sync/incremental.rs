@@ -1,7 +1,7 @@
 //! Incremental syncs from Asana's events: which tasks of a project changed
 //! since its stored sync token, fetched one by one, or a full crawl when
-//! the token is missing or expired, or when so much changed that pages are
-//! cheaper. The token for the next sync is always taken *before* a crawl,
+//! the token is missing or expired, or when more tasks changed than the
+//! project's last crawl read pages (a crawl is then cheaper). The token for the next sync is always taken *before* a crawl,
 //! so nothing that happens during the crawl is lost.
 
 use std::collections::BTreeSet;
@@ -18,9 +18,18 @@ use crate::{
     store::projects::ProjectState,
 };
 
-/// Above this many changed tasks, a crawl (100 tasks a request) is cheaper
-/// than fetching each one.
+/// Without a crawl on record: above this many changed tasks, a crawl (100
+/// tasks a request) is taken to be cheaper than fetching each one.
 const MAX_FETCHES: usize = 100;
+
+/// Fetching the changed tasks one by one costs one request each; a crawl
+/// costs what the project's last one read. More changes than that: crawl.
+fn max_fetches(project: &ProjectState) -> usize {
+    project
+        .crawl_pages
+        .and_then(|pages| usize::try_from(pages).ok())
+        .map_or(MAX_FETCHES, |pages| pages.max(1))
+}
 
 /// What a project's sync will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,11 +87,11 @@ pub(crate) async fn plan(
             EventsResponse::Events(events) => {
                 gids.extend(events.data.iter().filter_map(task_gid));
                 token = events.sync;
-                if gids.len() > MAX_FETCHES {
-                    info!(project.gid = %gid, changed = gids.len(), "many changes; crawling the project");
+                if gids.len() > max_fetches(project) {
+                    info!(project.gid = %gid, changed = gids.len(), crawl_pages = max_fetches(project), "more changes than a crawl costs; crawling the project");
                     return Ok(Plan::Crawl {
                         token: Some(token),
-                        reason: "more than 100 tasks changed",
+                        reason: "more tasks changed than a crawl costs",
                     });
                 }
                 if !events.has_more {

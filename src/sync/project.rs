@@ -133,15 +133,13 @@ pub async fn apply(
     let removed =
         store::tasks::remove_from_project(conn, project.id, &crawled.removed).await? as i32;
     let token = crawled.token.as_deref();
-    store::projects::record_tasks_synced(
-        &mut *conn,
-        project.id,
-        token,
-        crawled.watermark,
-        (crawled.full, crawled.crawl_reason),
-        at,
-    )
-    .await?;
+    let how = store::projects::SyncedHow {
+        full: crawled.full,
+        crawl_reason: crawled.crawl_reason,
+        crawl_pages: crawled.full.then_some(crawled.pages),
+    };
+    store::projects::record_tasks_synced(&mut *conn, project.id, token, crawled.watermark, how, at)
+        .await?;
     let mut figures = crawled.tally.get();
     figures.tasks_deleted += deleted;
     figures.tasks_removed += removed;
@@ -173,6 +171,7 @@ async fn crawl_pages(
             Err(e @ asana::Error::NotFound { .. }) => return Ok(Listed::NotFound(e)),
             page => page?,
         };
+        crawl.pages += 1;
         write_tasks(ctx, project, &page.data, me, crawl).await?;
         observer.tasks_synced(&project.name, page.data.len() as u64);
     }

@@ -77,6 +77,7 @@ mod tests {
             last_full_sync_at: None,
             events_sync_token: None,
             tasks_modified_watermark: None,
+            crawl_pages: None,
         }
     }
 

@@ -22,6 +22,8 @@ mod helpers;
 mod migrations;
 /// Which work a worker may do: jobs of another portfolio are dead at once.
 mod ownership;
+/// Incremental plans: fetch the changes, or crawl when that is cheaper.
+mod plans;
 /// Real worker processes: enqueue, drain, dead letters and retry; SIGKILL and SIGTERM.
 pub(crate) mod processes;
 /// A TCP proxy in front of PostgreSQL that a test can cut.
