@@ -9,7 +9,8 @@ Run once (needs PyYAML), commit the output; tests never read the spec itself:
 Output: a JSON Schema (2020-12) bundle
     {"$comment": ..., "operations": {operationId: schema, ...},
      "fields": {Name: {"all": [...], "opt_in": [...]}}, "$defs": {Name: schema}}
-where each operation schema is the 2xx body of that GET (plus `getEvents412`
+where each operation schema is the 2xx body of that GET or of a write in
+`WRITES` (the webhook routes), plus `getEvents412`
 and `error` = ErrorResponse), every `$ref` points into `#/$defs/...`, and
 `$defs` holds only the component schemas those bodies reach, together with
 the `*Response` records of the listed resources (what a list item can hold
@@ -41,9 +42,17 @@ ROUTES = {
     "/tasks/{task_gid}": "getTask",
     "/tasks/{task_gid}/subtasks": "getSubtasksForTask",
     "/events": "getEvents",
+    "/webhooks": "getWebhooks",
+    "/webhooks/{webhook_gid}": "getWebhook",
 }
+# The write operations the fake serves: (route, method, success status, operationId).
+WRITES = [
+    ("/webhooks", "post", 201, "createWebhook"),
+    ("/webhooks/{webhook_gid}", "put", 200, "updateWebhook"),
+    ("/webhooks/{webhook_gid}", "delete", 200, "deleteWebhook"),
+]
 EXTRA_ROOTS = ["TaskResponse", "ProjectResponse", "SectionResponse", "WorkspaceResponse",
-               "PortfolioResponse", "UserResponse", "ErrorResponse"]
+               "PortfolioResponse", "UserResponse", "ErrorResponse", "WebhookResponse"]
 DROP = {"example", "examples", "description", "readOnly", "writeOnly", "externalDocs", "xml"}
 REF_PREFIX = "#/components/schemas/"
 
@@ -160,6 +169,10 @@ def main(path):
         op = spec["paths"][route]["get"]
         assert op["operationId"] == operation_id, (route, op["operationId"])
         operations[operation_id] = resolve_response(spec, op["responses"][200])
+    for route, method, status, operation_id in WRITES:
+        op = spec["paths"][route][method]
+        assert op["operationId"] == operation_id, (route, method, op["operationId"])
+        operations[operation_id] = resolve_response(spec, op["responses"][status])
     operations["getEvents412"] = resolve_response(spec, spec["paths"]["/events"]["get"]["responses"][412])
     operations["error"] = {"$ref": REF_PREFIX + "ErrorResponse"}
     roots = set(EXTRA_ROOTS)

@@ -12,6 +12,7 @@ pub mod opt_fields;
 pub mod paging;
 pub mod render;
 pub mod triggers;
+pub mod webhooks;
 pub mod world;
 
 mod admin;
@@ -21,3 +22,4 @@ mod server;
 
 pub use mutate::{MutateError, NewProject, NewTask, TaskPatch};
 pub use server::{Config, FakeAsana};
+pub use webhooks::{WebhookSettings, WebhookView};

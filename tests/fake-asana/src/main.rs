@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use fake_asana::{Config, FakeAsana, generate::Preset};
+use fake_asana::{Config, FakeAsana, WebhookSettings, generate::Preset};
 use serde_json::json;
 
 /// A stateful fake of the Asana REST API on loopback.
@@ -49,9 +49,53 @@ struct Args {
     /// In-flight GETs allowed per token.
     #[arg(long, default_value_t = 50)]
     max_inflight_gets: u32,
-    /// Seed of the RNG behind probabilistic faults.
+    /// Seed of the RNG behind probabilistic faults and webhook event loss.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    #[command(flatten)]
+    webhooks: WebhookArgs,
+}
+
+/// How webhooks are delivered (Asana's figures as defaults, except the delay).
+#[derive(Debug, clap::Args)]
+struct WebhookArgs {
+    /// How long a webhook event waits for others to share its delivery, in ms.
+    #[arg(long, default_value_t = 0)]
+    webhook_delay_ms: u64,
+    /// Time between empty heartbeat deliveries, in seconds (Asana: 8 hours).
+    #[arg(long, default_value_t = 8 * 60 * 60)]
+    webhook_heartbeat_secs: u64,
+    /// How long a target has to answer, in ms (Asana: 10 s).
+    #[arg(long, default_value_t = 10_000)]
+    webhook_timeout_ms: u64,
+    /// First retry delay after a failed delivery, in ms (doubled each time).
+    #[arg(long, default_value_t = 60_000)]
+    webhook_retry_base_ms: u64,
+    /// Longest delay between retries, in ms.
+    #[arg(long, default_value_t = 3_600_000)]
+    webhook_retry_max_ms: u64,
+    /// Time without a successful delivery before a webhook is deleted, in
+    /// seconds (Asana: 24 hours).
+    #[arg(long, default_value_t = 24 * 60 * 60)]
+    webhook_failure_window_secs: u64,
+    /// Fraction of webhook events never delivered (0.0..=1.0).
+    #[arg(long, default_value_t = 0.0)]
+    webhook_loss: f64,
+}
+
+impl WebhookArgs {
+    fn settings(&self) -> WebhookSettings {
+        WebhookSettings {
+            delivery_delay: Duration::from_millis(self.webhook_delay_ms),
+            heartbeat_interval: Duration::from_secs(self.webhook_heartbeat_secs),
+            delivery_timeout: Duration::from_millis(self.webhook_timeout_ms),
+            retry_base: Duration::from_millis(self.webhook_retry_base_ms),
+            retry_max: Duration::from_millis(self.webhook_retry_max_ms),
+            failure_window: Duration::from_secs(self.webhook_failure_window_secs),
+            loss_fraction: self.webhook_loss,
+            ..WebhookSettings::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -83,6 +127,7 @@ impl Args {
             event_token_ttl: Duration::from_secs(self.event_token_ttl_secs),
             port: self.port,
             fault_seed: self.fault_seed,
+            webhooks: self.webhooks.settings(),
         }
     }
 }

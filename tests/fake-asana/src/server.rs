@@ -1,6 +1,7 @@
 //! Running the fake: its [`Config`], the shared state behind every handler,
 //! and [`FakeAsana`], the handle tests hold (spawn on loopback, snapshot,
-//! shut down). The control methods on the handle live in `control`.
+//! shut down). The control methods on the handle live in `control` (and
+//! `webhooks::control` for webhooks).
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
@@ -23,6 +24,7 @@ use crate::{
     paging::Pager,
     routes,
     triggers::Triggers,
+    webhooks::{self, Hub, WebhookSettings},
     world::World,
 };
 
@@ -47,8 +49,11 @@ pub struct Config {
     pub event_token_ttl: Duration,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// Seed of the RNG behind probabilistic faults.
+    /// Seed of the RNG behind probabilistic faults (and webhook event loss).
     pub fault_seed: u64,
+    /// How webhooks are delivered (delay, heartbeats, retries, failure
+    /// window, loss, limits); see `webhooks`.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Config {
@@ -64,6 +69,7 @@ impl Default for Config {
             event_token_ttl: Duration::from_secs(24 * 60 * 60),
             port: 0,
             fault_seed: 0,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -80,6 +86,8 @@ pub(crate) struct AppState {
     pub(crate) pager: Pager,
     pub(crate) gate: Arc<Gate>,
     pub(crate) base_url: String,
+    /// Webhooks: registry, deliveries and their tasks.
+    pub(crate) webhooks: Hub,
 }
 
 impl AppState {
@@ -97,6 +105,11 @@ impl AppState {
         let result = f(&mut world, now);
         while world.events.len() > before && self.take_drop() {
             world.events.pop();
+        }
+        let recorded = world.events.len() > before;
+        drop(world);
+        if recorded {
+            self.webhooks.events_recorded();
         }
         result
     }
@@ -172,8 +185,11 @@ impl FakeAsana {
             triggers: Mutex::default(),
             world: RwLock::new(world),
             base_url: format!("http://{addr}/api/1.0"),
+            webhooks: Hub::new(config.webhooks, config.fault_seed),
         });
-        let app = routes::router(state.clone()).merge(admin::router(state.clone()));
+        let app = routes::router(state.clone())
+            .merge(admin::router(state.clone()))
+            .merge(webhooks::admin_router(state.clone()));
         let (tx, rx) = oneshot::channel::<()>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
@@ -196,13 +212,21 @@ impl FakeAsana {
     }
 
     /// Stops serving: no new connections, in-flight requests finish (for at
-    /// most 5 s).
+    /// most 5 s), and the webhook delivery tasks stop.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.state.webhooks.shutdown().await;
         if let Some(server) = self.server.take() {
             let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
         }
+    }
+}
+
+impl Drop for FakeAsana {
+    /// A fake dropped without `shutdown` still stops its webhook deliveries.
+    fn drop(&mut self) {
+        self.state.webhooks.abort();
     }
 }

@@ -3,7 +3,8 @@
 //! spec (extracted into `spec/asana_schemas.json` by
 //! `spec/extract_schemas.py`, so the tests never need the spec itself), and
 //! the behaviours of `notes/asana-api.md` §10 hold: pagination, opt_fields,
-//! rate limits, the events token flow, deletions and `GET /tasks` filters.
+//! rate limits, the events token flow, deletions, `GET /tasks` filters, and
+//! the webhook routes and the events their deliveries carry.
 
 #[path = "conformance/common.rs"]
 mod common;
@@ -21,7 +22,11 @@ mod limits;
 mod opt_fields;
 #[path = "conformance/paging.rs"]
 mod paging;
+#[path = "support/receiver.rs"]
+mod receiver;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/shapes.rs"]
 mod shapes;
+#[path = "conformance/webhooks.rs"]
+mod webhooks;

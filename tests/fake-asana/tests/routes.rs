@@ -14,5 +14,11 @@ mod harness;
 mod http;
 #[path = "routes/reads.rs"]
 mod reads;
+#[path = "support/receiver.rs"]
+mod receiver;
 #[path = "routes/semantics.rs"]
 mod semantics;
+#[path = "routes/webhook_deliveries.rs"]
+mod webhook_deliveries;
+#[path = "routes/webhooks.rs"]
+mod webhooks;

@@ -1,4 +1,4 @@
-//! The read API under `/api/1.0`, behind the gate: the router, and what
+//! The API under `/api/1.0` (reads, and the webhook routes), behind the gate: the router, and what
 //! every handler shares — query parameters, `opt_fields` handling, and the
 //! `{"data": …}` envelopes of single records and paged lists.
 
@@ -7,6 +7,7 @@ mod portfolios;
 mod projects;
 mod tasks;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -51,6 +52,13 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/tasks/{gid}", get(tasks::one))
         .route("/tasks/{gid}/subtasks", get(tasks::subtasks))
         .route("/events", get(events::events))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{gid}",
+            get(webhooks::one)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(no_route)
         .with_state(state.clone())

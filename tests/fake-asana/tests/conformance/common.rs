@@ -86,6 +86,33 @@ impl Fake {
         }
     }
 
+    /// Any API request with an optional JSON body (the webhook routes).
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+        let url = format!("{}{path}", self.fake.base_url);
+        let mut request = self
+            .client
+            .request(method, url)
+            .bearer_auth(&self.fake.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        check_formats(&body, path);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// The body of a GET that must answer 200.
     pub async fn ok(&self, path: &str) -> Value {
         let answer = self.get(path).await;

@@ -46,6 +46,31 @@ const KNOWN_SPEC_GAPS: &[SpecGap] = &[
         "a task without external data has `external: null`; the schema is not nullable",
     ),
     (
+        "last_success_at",
+        Value::is_null,
+        "a webhook that never delivered has `last_success_at: null` (createWebhook's own example); the schema is not nullable",
+    ),
+    (
+        "last_failure_at",
+        Value::is_null,
+        "a webhook that never failed has `last_failure_at: null` (createWebhook's example); the schema is not nullable",
+    ),
+    (
+        "last_failure_content",
+        Value::is_null,
+        "likewise `last_failure_content: null` (createWebhook's example)",
+    ),
+    (
+        "next_attempt_after",
+        Value::is_null,
+        "no retry pending: `next_attempt_after: null`; the schema is not nullable",
+    ),
+    (
+        "failure_deletion_timestamp",
+        Value::is_null,
+        "not failing: `failure_deletion_timestamp: null`; the schema is not nullable",
+    ),
+    (
         "email_domains",
         Value::is_array,
         "the spec gives its items `format: uri` but they are bare domains (`asana.com`)",
