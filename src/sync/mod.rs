@@ -4,6 +4,7 @@
 
 mod convert;
 mod crawled;
+mod delivered;
 mod incremental;
 pub mod jobs;
 mod observer;
