@@ -23,9 +23,11 @@ mod queue;
 mod queue_admin;
 mod queue_control;
 mod runs;
+mod serve;
 mod status;
 mod summary;
 mod sync;
+mod webhooks;
 mod worker;
 mod workers;
 
@@ -72,6 +74,8 @@ pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
         Command::Queue(queue) => queue::run(&database, &queue).await,
         Command::Runs(runs) => runs::run(&database, &runs).await,
         Command::Workers(flag) => workers::run(&database, &flag).await,
+        Command::Serve(serve) => serve::run(&database, &serve).await,
+        Command::Webhooks(hooks) => webhooks::run(&database, &hooks).await,
         Command::Completions(_) | Command::Man => unreachable!("handled above"),
     };
     result.map_err(|error| errors::not_migrated(error, &database))

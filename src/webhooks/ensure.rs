@@ -13,12 +13,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use sqlx::PgPool;
 use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
 use super::{Error, State, WebhookContext, WebhookRow, store, target_prefix, target_url};
 use crate::{
-    asana::{Gid, Webhook, WebhookFilter},
+    asana::{AsanaClient, Gid, Webhook, WebhookFilter},
     store::projects,
 };
 
@@ -107,14 +108,14 @@ pub async fn ensure(
                 report.actions.push(Action::Kept { project });
             }
             Verdict::Drop(reason) => {
-                let action = retire(ctx, &row, seen, reason).await?;
+                let action = retire((&ctx.pool, &ctx.asana), &row, seen.is_some(), reason).await?;
                 if matches!(action, Action::Failed { .. }) {
                     covered.insert(project);
                 }
                 report.actions.push(action);
             }
             Verdict::Renew(reason) => {
-                let retired = retire(ctx, &row, seen, reason).await?;
+                let retired = retire((&ctx.pool, &ctx.asana), &row, seen.is_some(), reason).await?;
                 covered.insert(project.clone());
                 let action = match retired {
                     Action::Deleted { .. } => {
@@ -201,18 +202,39 @@ async fn asana_webhooks(
     Ok(found)
 }
 
-/// Deletes the row's webhook at Asana (if it has one) and marks the row deleted.
+/// Deletes aegis's webhooks: the live one of `project` (a gid), or every
+/// live one; each at Asana, then its row marked deleted.
+///
+/// # Errors
+/// The database's; a failure at Asana is in the report.
+pub async fn delete(
+    pool: &PgPool,
+    asana: &AsanaClient,
+    project: Option<&str>,
+) -> Result<EnsureReport, Error> {
+    let mut report = EnsureReport::default();
+    for row in store::live(pool).await? {
+        if project.is_some_and(|p| p != row.project_gid) {
+            continue;
+        }
+        let on_asana = row.webhook_gid.is_some();
+        let action = retire((pool, asana), &row, on_asana, "asked for").await?;
+        report.actions.push(action);
+    }
+    Ok(report)
+}
+
+/// Deletes the row's webhook at Asana (if Asana has it) and marks the row
+/// deleted.
 async fn retire(
-    ctx: &WebhookContext,
+    (pool, asana): (&PgPool, &AsanaClient),
     row: &WebhookRow,
-    seen: Option<&Webhook>,
+    on_asana: bool,
     reason: &str,
 ) -> Result<Action, Error> {
-    if let (Some(gid), Some(_)) = (
-        row.webhook_gid.as_deref().and_then(|g| Gid::parse(g).ok()),
-        seen,
-    ) {
-        if let Err(e) = ctx.asana.delete_webhook(&gid).await {
+    let gid = row.webhook_gid.as_deref().and_then(|g| Gid::parse(g).ok());
+    if let (Some(gid), true) = (gid, on_asana) {
+        if let Err(e) = asana.delete_webhook(&gid).await {
             warn!(project.gid = %row.project_gid, error.message = %e, "deleting a webhook failed");
             return Ok(Action::Failed {
                 project: row.project_gid.clone(),
@@ -220,7 +242,7 @@ async fn retire(
             });
         }
     }
-    store::set_state(&ctx.pool, row.id, State::Deleted).await?;
+    store::set_state(pool, row.id, State::Deleted).await?;
     Ok(Action::Deleted {
         project: row.project_gid.clone(),
         reason: reason.to_owned(),
