@@ -233,14 +233,14 @@ async fn retire(
     reason: &str,
 ) -> Result<Action, Error> {
     let gid = row.webhook_gid.as_deref().and_then(|g| Gid::parse(g).ok());
-    if let (Some(gid), true) = (gid, on_asana) {
-        if let Err(e) = asana.delete_webhook(&gid).await {
-            warn!(project.gid = %row.project_gid, error.message = %e, "deleting a webhook failed");
-            return Ok(Action::Failed {
-                project: row.project_gid.clone(),
-                error: e.to_string(),
-            });
-        }
+    if let (Some(gid), true) = (gid, on_asana)
+        && let Err(e) = asana.delete_webhook(&gid).await
+    {
+        warn!(project.gid = %row.project_gid, error.message = %e, "deleting a webhook failed");
+        return Ok(Action::Failed {
+            project: row.project_gid.clone(),
+            error: e.to_string(),
+        });
     }
     store::set_state(pool, row.id, State::Deleted).await?;
     Ok(Action::Deleted {
