@@ -158,5 +158,6 @@ pub async fn sync_context(
         asana,
         portfolio: settings.portfolio.clone(),
         aegis_user: settings.aegis_user.clone(),
+        events_poll_every: None,
     })
 }

@@ -117,6 +117,7 @@ pub async fn portfolio_job(
         return Ok(0);
     }
     let selected = select(&outcome.projects, &job.scope.projects)?;
+    let selected = crate::webhooks::health::without_covered(ctx, job, selected).await?;
     fan_out(ctx, attempt, job, &selected).await
 }
 

@@ -7,7 +7,11 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
+use aegis_jobs::{Mode, SyncPortfolio};
 use sqlx::PgExecutor;
+use tracing::debug;
+
+use crate::{store::projects::ProjectState, sync::SyncContext};
 
 /// How recent the last sign of life of a healthy webhook is.
 pub const HEARD_WITHIN: Duration = Duration::from_secs(9 * 60 * 60);
@@ -37,4 +41,35 @@ pub async fn poll_can_wait(
     .fetch_all(db)
     .await?;
     Ok(gids.into_iter().collect())
+}
+
+/// `selected` without the projects whose events poll can wait
+/// ([`poll_can_wait`] under `ctx.events_poll_every`), for an incremental
+/// sync of the whole portfolio; any other sync (full, chosen projects, or
+/// no `events_poll_every`) keeps every project.
+///
+/// # Errors
+/// The database's.
+pub async fn without_covered(
+    ctx: &SyncContext,
+    job: &SyncPortfolio,
+    selected: Vec<ProjectState>,
+) -> Result<Vec<ProjectState>, sqlx::Error> {
+    let Some(every) = ctx.events_poll_every else {
+        return Ok(selected);
+    };
+    if job.mode != Mode::Incremental || !job.scope.projects.is_empty() {
+        return Ok(selected);
+    }
+    let covered = poll_can_wait(&ctx.pool, every).await?;
+    if !covered.is_empty() {
+        debug!(
+            covered = covered.len(),
+            "events poll deferred for projects with healthy webhooks"
+        );
+    }
+    Ok(selected
+        .into_iter()
+        .filter(|p| !covered.contains(&p.asana_gid))
+        .collect())
 }

@@ -163,3 +163,48 @@ async fn a_webhook_asana_deleted_is_recreated_and_the_poll_covers_the_gap(pool: 
         "renamed while the webhook was gone"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_healthy_webhook_slows_the_poll_and_a_failing_one_restores_it(pool: PgPool) {
+    let mut hooks = Hooks::start(pool).await;
+    hooks
+        .app
+        .fake
+        .update_webhook_settings(|s| s.loss_fraction = 1.0);
+    hooks.ensure().await;
+    hooks.app.ctx.events_poll_every = Some(std::time::Duration::from_secs(3600));
+    let (project, tasks) = hooks.project_with_tasks().await;
+    let (gid, id) = hooks.webhook_of(&project).await;
+    rename(&hooks, &tasks[0], "renamed, delivery lost, poll deferred");
+    hooks
+        .app
+        .fake
+        .wait_for_webhooks(|view| {
+            view.lost
+                .iter()
+                .any(|l| l.webhook.as_str() == gid)
+                .then_some(())
+        })
+        .await;
+    // Healthy (handshake and heartbeat just now, events read by the sync
+    // just before): the scheduled-style sync leaves the project's poll for later.
+    hooks.app.enqueue(Scope::default(), Mode::Incremental).await;
+    hooks.app.drain(worker_config()).await;
+    assert_ne!(
+        name_of(&hooks, &tasks[0]).await,
+        "renamed, delivery lost, poll deferred"
+    );
+    // Failing: polled at once.
+    sqlx::query("update webhooks set state = 'failing' where id = $1")
+        .bind(id)
+        .execute(&hooks.app.pool)
+        .await
+        .unwrap();
+    hooks.app.enqueue(Scope::default(), Mode::Incremental).await;
+    let report = hooks.app.drain(worker_config()).await;
+    assert_eq!(report.dead, 0, "{report:?}");
+    assert_eq!(
+        name_of(&hooks, &tasks[0]).await,
+        "renamed, delivery lost, poll deferred"
+    );
+}
