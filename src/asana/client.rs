@@ -330,20 +330,6 @@ impl AsanaClient {
     }
 }
 
-/// Whether a failed request was surely not acted on by Asana: a 429
-/// (refused before any work), the budget's refusals (never sent), a
-/// connection that was never made. A timeout or a 5xx may come after Asana
-/// did the work, so a non-idempotent request is not retried on them.
-fn unsent(error: &Error) -> bool {
-    match error {
-        Error::RateLimited { .. }
-        | Error::BudgetPaused { .. }
-        | Error::BudgetUnavailable { .. } => true,
-        Error::Transport { source, .. } => source.is_connect(),
-        _ => false,
-    }
-}
-
 fn refused_error(target: &Target, refused: Refused) -> Error {
     let target = target.clone();
     match refused {
@@ -423,6 +409,7 @@ mod tls;
 mod write;
 
 pub(crate) use write::Verb;
+use write::unsent;
 
 #[cfg(test)]
 mod budget_tests;

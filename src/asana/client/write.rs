@@ -80,3 +80,17 @@ impl AsanaClient {
             .map(drop)
     }
 }
+
+/// Whether a failed request was surely not acted on by Asana: a 429
+/// (refused before any work), the budget's refusals (never sent), a
+/// connection that was never made. A timeout or a 5xx may come after Asana
+/// did the work, so a non-idempotent request is not retried on them.
+pub(super) fn unsent(error: &Error) -> bool {
+    match error {
+        Error::RateLimited { .. }
+        | Error::BudgetPaused { .. }
+        | Error::BudgetUnavailable { .. } => true,
+        Error::Transport { source, .. } => source.is_connect(),
+        _ => false,
+    }
+}
