@@ -13,7 +13,8 @@
 //! `POST /events/drop` (`{"count": n}`),
 //! `POST /tokens` (`{"token","user"}`), `POST /tokens/revoke` (`{"token"}`),
 //! `GET|DELETE /stats`, `GET /requests`. World: `GET /world`,
-//! `GET /world/tasks/{gid}`, `GET /world/events?after=N`.
+//! `GET /world/tasks/{gid}`, `GET /world/events?after=N`. Webhooks:
+//! `/_admin/webhooks…`, served by `webhooks::admin`.
 
 use std::{sync::Arc, time::Duration};
 

@@ -235,3 +235,55 @@ impl Hub {
             .abort_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn shutdown_ends_every_delivery_task() {
+        let hub = Hub::new(WebhookSettings::default(), 0);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        hub.spawn(async move {
+            let _held = tx;
+            std::future::pending::<()>().await;
+        });
+        hub.shutdown().await;
+        assert!(rx.await.is_err(), "the task ended and dropped its sender");
+        assert!(*hub.subscribe_stop().borrow());
+    }
+
+    #[test]
+    fn limits_count_per_resource_and_per_owner() {
+        let settings = WebhookSettings {
+            max_per_resource: 1,
+            max_per_user: 2,
+            ..WebhookSettings::default()
+        };
+        let hub = Hub::new(settings, 0);
+        let webhook = |gid: &str, resource: &str| Webhook {
+            gid: gid.into(),
+            resource: resource.into(),
+            resource_type: "project".into(),
+            target: "http://127.0.0.1:1/".into(),
+            secret: "s".into(),
+            owner: "u".into(),
+            filters: Vec::new(),
+            created_at: Utc::now(),
+            last_success_at: None,
+            last_failure_at: None,
+            last_failure_content: None,
+            delivery_retry_count: 0,
+            next_attempt_after: None,
+            failure_deletion_timestamp: None,
+        };
+        hub.insert(webhook("1", "p"));
+        assert_eq!(hub.check_limits("p", "u").unwrap_err().status.as_u16(), 403);
+        assert!(hub.check_limits("q", "u").is_ok());
+        hub.insert(webhook("2", "q"));
+        assert_eq!(hub.check_limits("r", "u").unwrap_err().status.as_u16(), 403);
+        assert!(hub.check_limits("r", "someone else").is_ok());
+        assert!(hub.remove("1", "api").is_some());
+        assert!(hub.check_limits("p", "u").is_ok());
+    }
+}

@@ -112,7 +112,9 @@ impl Worker {
     /// Takes the new events of the log into the batch.
     fn absorb(&mut self, state: &AppState, webhook: &Webhook) {
         let (events, last) = state.read(|w| {
-            let newer = w.events.iter().filter(|e| e.seq > self.cursor);
+            // The log is in `seq` order: start after the cursor.
+            let start = w.events.partition_point(|e| e.seq <= self.cursor);
+            let newer = w.events[start..].iter();
             let mut last = self.cursor;
             let mut events = Vec::new();
             for event in newer {

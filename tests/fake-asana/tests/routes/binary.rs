@@ -20,6 +20,10 @@ async fn prints_one_json_line_serves_and_stops_on_sigterm() {
             "3",
             "--token",
             "0/bin-token",
+            "--webhook-heartbeat-secs",
+            "60",
+            "--webhook-loss",
+            "0.5",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -55,6 +59,18 @@ async fn prints_one_json_line_serves_and_stops_on_sigterm() {
         .filter(|i| i["resource_type"] == "project")
         .count();
     assert_eq!(projects, 2);
+    let admin = info["admin_url"].as_str().unwrap();
+    let settings: Value = crate::http::client()
+        .get(format!("{admin}/webhooks/settings"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["data"]["heartbeat_interval"], 60_000);
+    assert_eq!(settings["data"]["loss_fraction"], 0.5);
+    assert_eq!(settings["data"]["delivery_timeout"], 10_000);
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

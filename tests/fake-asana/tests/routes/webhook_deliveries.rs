@@ -145,7 +145,7 @@ async fn a_failing_target_is_retried_with_backoff_then_the_webhook_is_deleted() 
     h.fake.set_webhook_settings(WebhookSettings {
         retry_base: Duration::from_millis(20),
         retry_max: Duration::from_millis(80),
-        failure_window: Duration::from_millis(600),
+        failure_window: Duration::from_millis(1_500),
         ..WebhookSettings::default()
     });
     let (gid, _) = established(&h, &project, &receiver.url, json!([])).await;

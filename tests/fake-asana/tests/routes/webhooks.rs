@@ -256,3 +256,45 @@ async fn delete_answers_empty_data_and_stops_deliveries() {
             .all(|d| d.kind != DeliveryKind::Events)
     );
 }
+
+#[tokio::test]
+async fn the_admin_api_sets_settings_and_counts_deliveries() {
+    let h = Harness::custom().await;
+    let project = h.project();
+    let receiver = Receiver::ok().await;
+    let change = json!({ "heartbeat_interval": 1_000, "loss_fraction": 0.25 });
+    let (status, body) = h
+        .admin(Method::PUT, "/webhooks/settings", Some(change))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["delivery_timeout"], 10_000, "other keys kept");
+    let settings = h.fake.webhook_settings();
+    assert_eq!(settings.heartbeat_interval.as_millis(), 1_000);
+    assert!((settings.loss_fraction - 0.25).abs() < f64::EPSILON);
+    let (status, _) = h
+        .admin(
+            Method::PUT,
+            "/webhooks/settings",
+            Some(json!({ "bogus": 1 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (gid, _) = established(&h, &project, &receiver.url, json!([])).await;
+    let first = h
+        .fake
+        .wait_for_webhooks(|v| v.deliveries_of(&gid).next().map(|_| ()));
+    tokio::time::timeout(std::time::Duration::from_secs(20), first)
+        .await
+        .expect("the heartbeat within 20 s");
+    let path = format!("/webhooks/deliveries?webhook={gid}");
+    let (_, body) = h.admin(Method::GET, &path, None).await;
+    assert_eq!(body["data"]["count"], 1);
+    assert_eq!(body["data"]["last_status"], 200);
+    assert_eq!(body["data"]["deliveries"][0]["kind"], "heartbeat");
+    let (_, all) = h.admin(Method::GET, "/webhooks", None).await;
+    assert_eq!(all["data"]["webhooks"][0]["gid"], gid.as_str());
+    assert_eq!(
+        all["data"]["webhooks"][0]["secret"].as_str().unwrap().len(),
+        64
+    );
+}
