@@ -202,6 +202,7 @@ impl AegisBuilder {
             asana,
             portfolio: settings.portfolio,
             aegis_user: settings.aegis_user,
+            events_poll_every: None,
         };
         Ok(Aegis {
             ctx,

@@ -23,6 +23,9 @@
 //!   (`aegis status`, `aegis workers`).
 //! - [`metrics`]: the Prometheus series, in a registry of their own: recorded
 //!   at the Asana chokepoint and the job guard, the queue's read at scrape.
+//! - [`webhooks`]: Asana webhooks: `ensure` (one per active project), the
+//!   handshake and verified deliveries enqueueing coalesced project jobs,
+//!   sealed secrets, and the health that slows the events poll.
 //! - [`config`]: typed, validated configuration from the environment.
 //! - `web` (feature `web`, on with `cli`): the HTTP routers a host may
 //!   mount: metrics and probes, the dashboard.
@@ -50,6 +53,7 @@ pub mod sync;
 pub mod telemetry;
 #[cfg(feature = "web")]
 pub mod web;
+pub mod webhooks;
 pub mod worker;
 
 pub use aegis_jobs as jobs;

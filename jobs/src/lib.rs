@@ -114,6 +114,29 @@ pub struct SyncProjectTasks {
     /// How to sync its tasks.
     #[serde(default)]
     pub mode: Mode,
+    /// When not empty, only these tasks (gids) are fetched: the project's
+    /// events are not read and its events token does not move (a webhook
+    /// delivery named them). Empty (and absent from the JSON) for a job
+    /// that reads the events or crawls. Added after the first release:
+    /// older payloads decode with an empty list; a worker older than the
+    /// field ignores it (unknown fields are not denied) and runs the job as
+    /// a plain incremental sync, which reads the events and so covers the
+    /// same tasks, at the cost of an events request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<String>,
+}
+
+impl SyncProjectTasks {
+    /// A job of `run` for `project` reading its events or crawling (no
+    /// task list).
+    pub fn new(run: Uuid, project: impl Into<String>, mode: Mode) -> Self {
+        SyncProjectTasks {
+            run,
+            project: project.into(),
+            mode,
+            tasks: Vec::new(),
+        }
+    }
 }
 
 /// A payload stored in an aegis queue.
@@ -263,11 +286,7 @@ mod tests {
     #[test]
     fn payloads_are_small_stable_json() {
         let run = Uuid::nil();
-        let job = SyncProjectTasks {
-            run,
-            project: "42".into(),
-            mode: Mode::Full,
-        };
+        let job = SyncProjectTasks::new(run, "42", Mode::Full);
         let json = serde_json::to_string(&job).unwrap();
         assert_eq!(
             json,
@@ -279,6 +298,31 @@ mod tests {
         .unwrap();
         assert_eq!(old.scope, Scope::default());
         assert_eq!(old.mode, Mode::Incremental);
+    }
+
+    #[test]
+    fn a_task_list_is_optional_both_ways() {
+        let old: SyncProjectTasks = serde_json::from_str(
+            r#"{"run":"00000000-0000-0000-0000-000000000000","project":"42","mode":"incremental"}"#,
+        )
+        .unwrap();
+        assert!(old.tasks.is_empty());
+        let mut job = SyncProjectTasks::new(Uuid::nil(), "42", Mode::Incremental);
+        job.tasks = vec!["7".into(), "8".into()];
+        let json = serde_json::to_string(&job).unwrap();
+        assert!(json.ends_with(r#""tasks":["7","8"]}"#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<SyncProjectTasks>(&json).unwrap(),
+            job
+        );
+        // What a worker without the field sees: the same job, minus the list.
+        #[derive(Deserialize)]
+        struct OldShape {
+            project: String,
+            mode: Mode,
+        }
+        let old: OldShape = serde_json::from_str(&json).unwrap();
+        assert_eq!((old.project.as_str(), old.mode), ("42", Mode::Incremental));
     }
 
     #[test]
@@ -310,11 +354,7 @@ mod tests {
     #[test]
     fn idempotency_keys_name_the_run_and_project() {
         let run = Uuid::nil();
-        let job = SyncProjectTasks {
-            run,
-            project: "42".into(),
-            mode: Mode::Full,
-        };
+        let job = SyncProjectTasks::new(run, "42", Mode::Full);
         assert_eq!(job.idempotency_key(), format!("run:{run}:project:42"));
         assert_ne!(
             SyncPortfolio::new("1", Scope::default(), Mode::Full).run,

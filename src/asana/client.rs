@@ -1,4 +1,5 @@
-//! `AsanaClient` and its single request chokepoint, [`AsanaClient::get`]:
+//! `AsanaClient` and its single request chokepoint, [`AsanaClient::get`]
+//! (and its writes, POST and DELETE, through the same loop: `write`):
 //! admission (in-flight cap, 429 pause, rate budget — local or shared by
 //! every process of the token), send with the bearer
 //! token, classify, retry honouring `Retry-After`, decode with field paths;
@@ -49,7 +50,7 @@ struct Inner {
 }
 
 /// `{"data": …}`, Asana's envelope for a single object.
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 struct Data<T> {
     data: T,
 }
@@ -164,13 +165,27 @@ impl AsanaClient {
         query: &[(&str, String)],
     ) -> Result<T> {
         let url = self.url(target, path, query)?;
+        self.request(target, &url, Verb::Get).await
+    }
+
+    /// The chokepoint's loop for any verb: attempts until one succeeds, a
+    /// fatal error, or the retries are spent. A request that is not
+    /// idempotent (a POST) is retried only when it was surely not acted
+    /// on: see [`Verb::idempotent`] and `unsent`.
+    pub(super) async fn request<T: DeserializeOwned>(
+        &self,
+        target: &Target,
+        url: &Url,
+        verb: Verb<'_>,
+    ) -> Result<T> {
         let mut retries = Retries::new(&self.inner.config);
         loop {
-            let error = match self.attempt(target, &url).await {
+            let error = match self.attempt(target, url, verb).await {
                 Ok(decoded) => return Ok(decoded),
                 Err(error) if !error.is_retryable() => return Err(error),
                 // Held for the whole token: the caller waits (a job is handed back).
                 Err(error @ Error::Held { .. }) => return Err(error),
+                Err(error) if !verb.idempotent() && !unsent(&error) => return Err(error),
                 Err(error) => error,
             };
             let Some(wait) = retries.next_wait(&error) else {
@@ -200,7 +215,7 @@ impl AsanaClient {
         Ok(self.get::<Data<T>>(target, path, query).await?.data)
     }
 
-    fn url(&self, target: &Target, path: &str, query: &[(&str, String)]) -> Result<Url> {
+    pub(super) fn url(&self, target: &Target, path: &str, query: &[(&str, String)]) -> Result<Url> {
         let base = self.inner.config.base_url.as_str().trim_end_matches('/');
         let mut url = Url::parse(&format!("{base}{path}")).map_err(|e| Error::Request {
             target: target.clone(),
@@ -214,7 +229,12 @@ impl AsanaClient {
 
     /// One attempt: admit (or, with the token held, probe first), send,
     /// read the body, classify, tell the shared budget, decode.
-    async fn attempt<T: DeserializeOwned>(&self, target: &Target, url: &Url) -> Result<T> {
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        target: &Target,
+        url: &Url,
+        verb: Verb<'_>,
+    ) -> Result<T> {
         let refused = |refused| refused_error(target, refused);
         let (permit, failing) = match self.inner.limiter.admit(&self.stats).await {
             Ok(admitted) => admitted,
@@ -229,7 +249,7 @@ impl AsanaClient {
             Err(other) => return Err(refused(other)),
         };
         self.stats.request();
-        let exchanged = self.exchange(target, url).await;
+        let exchanged = self.exchange(target, url, verb).await;
         drop(permit);
         let (status, headers, body) = match exchanged {
             Ok(exchanged) => exchanged,
@@ -248,13 +268,14 @@ impl AsanaClient {
         decode(target, &body)
     }
 
-    /// Sends one GET and reads its whole body.
+    /// Sends one request and reads its whole body.
     async fn exchange(
         &self,
         target: &Target,
         url: &Url,
+        verb: Verb<'_>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
-        let response = self.inner.http.get(url.clone()).send().await;
+        let response = verb.build(&self.inner.http, url).send().await;
         self.observe_request(url, response.as_ref().ok().map(|r| r.status()));
         let response = response.map_err(|e| transport_error(target, e))?;
         self.log_asana_change(response.headers());
@@ -385,6 +406,10 @@ impl fmt::Debug for AsanaClient {
 
 mod hold;
 mod tls;
+mod write;
+
+pub(crate) use write::Verb;
+use write::unsent;
 
 #[cfg(test)]
 mod budget_tests;

@@ -1,7 +1,7 @@
 //! The Asana client: one request chokepoint ([`AsanaClient::get`]: rate
 //! limit, in-flight cap, send, classify, retry honouring `Retry-After`,
 //! decode with field paths), paging as streams, and typed resources
-//! (portfolios and their items, projects, tasks, events, users) with explicit
+//! (portfolios and their items, projects, tasks, events, users, webhooks) with explicit
 //! `opt_fields`. The rate limit is the process's own ([`Budget::Local`]) or
 //! one shared by every process of the token ([`Budget::Shared`], a
 //! [`SharedBudget`]; aegis's lives in Postgres, `crate::budget`).
@@ -39,6 +39,7 @@ mod retry;
 mod stats;
 mod tasks;
 mod users;
+mod webhooks;
 
 pub use client::AsanaClient;
 pub use config::{AsanaConfig, DEFAULT_BASE_URL, TOKEN_IN_FLIGHT};
@@ -53,6 +54,7 @@ pub use projects::{PROJECT_FIELDS, Project};
 pub use stats::ClientStats;
 pub use tasks::{CustomFieldValue, DateValue, GID_FIELDS, Membership, TASK_FIELDS, Task};
 pub use users::{USER_FIELDS, User};
+pub use webhooks::{TASK_ACTIONS, WEBHOOK_FIELDS, Webhook, WebhookFilter};
 
 #[cfg(test)]
 mod testing;

@@ -7,9 +7,12 @@
 //! [`SyncScope`] is shared by every command that starts a sync, so `enqueue
 //! sync` takes exactly `sync`'s flags.
 
+mod hooks;
 mod jobs;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
+
+pub use hooks::{DeleteArgs, EnsureArgs, ServeArgs, WebhooksArgs, WebhooksCommand};
 
 pub use jobs::{
     EnqueueArgs, EnqueueJob, EnqueueSyncArgs, JsonFlag, QueueArgs, QueueCancelArgs, QueueCommand,
@@ -92,6 +95,12 @@ pub enum Command {
     /// Serve the web dashboard: queue, runs, freshness, and actions.
     #[command(after_help = DASHBOARD_ENV_HELP)]
     Dashboard(DashboardArgs),
+    /// Serve the Asana webhook receiver (and /healthz), and keep one
+    /// webhook per active project (`webhooks ensure` at start and every
+    /// --ensure-every).
+    Serve(ServeArgs),
+    /// Asana webhooks: ensure, list, delete.
+    Webhooks(WebhooksArgs),
     /// Print a shell completion script (bash, zsh or fish) on stdout.
     Completions(CompletionsArgs),
     /// Print aegis's man page (roff) on stdout.

@@ -24,9 +24,11 @@ mod queue;
 mod queue_admin;
 mod queue_control;
 mod runs;
+mod serve;
 mod status;
 mod summary;
 mod sync;
+mod webhooks;
 mod worker;
 mod workers;
 
@@ -74,6 +76,8 @@ pub async fn run(args: Args, progress: MultiProgress) -> anyhow::Result<()> {
         Command::Runs(runs) => runs::run(&database, &runs).await,
         Command::Workers(flag) => workers::run(&database, &flag).await,
         Command::Dashboard(dash) => dashboard::run(&database, &dash).await,
+        Command::Serve(serve) => serve::run(&database, &serve).await,
+        Command::Webhooks(hooks) => webhooks::run(&database, &hooks).await,
         Command::Completions(_) | Command::Man => unreachable!("handled above"),
     };
     result.map_err(|error| errors::not_migrated(error, &database))
@@ -156,5 +160,6 @@ pub async fn sync_context(
         asana,
         portfolio: settings.portfolio.clone(),
         aegis_user: settings.aegis_user.clone(),
+        events_poll_every: None,
     })
 }

@@ -107,7 +107,7 @@ async fn interrupted(
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM: the signal's name and number.
-async fn stop_signal() -> (&'static str, u8) {
+pub(super) async fn stop_signal() -> (&'static str, u8) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

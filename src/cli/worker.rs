@@ -41,7 +41,8 @@ pub(super) async fn run(database: &DatabaseConfig, args: &WorkerArgs) -> anyhow:
     client.token_in_flight = usize::from(args.token_in_flight);
     let metrics = Metrics::new();
     client.metrics = Some(metrics.clone());
-    let ctx = sync_context(database, &settings, client, connections).await?;
+    let mut ctx = sync_context(database, &settings, client, connections).await?;
+    ctx.events_poll_every = Some(args.events_poll_every);
     check_connections(&ctx.pool, connections, config.concurrency).await?;
     let probes = match args.http {
         Some(addr) => Some(serve_probes(addr, &ctx, metrics, &settings).await?),

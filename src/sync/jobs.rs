@@ -14,9 +14,9 @@ use tracing::{info, instrument};
 use uuid::Uuid;
 
 use super::{
-    Attempt, Error, PlainObserver, Result, SyncContext,
+    Attempt, Error, PlainObserver, Result, SyncContext, delivered,
     portfolio::sync_and_record,
-    project::{apply, crawl_project},
+    project::apply,
     recording::{record_alone, record_attempt},
     selection::select,
 };
@@ -117,6 +117,7 @@ pub async fn portfolio_job(
         return Ok(0);
     }
     let selected = select(&outcome.projects, &job.scope.projects)?;
+    let selected = crate::webhooks::health::without_covered(ctx, job, selected).await?;
     fan_out(ctx, attempt, job, &selected).await
 }
 
@@ -141,6 +142,7 @@ async fn fan_out(
             &ctx.namespace.queues,
             &project.asana_gid,
             job.mode,
+            &[],
         )
         .await?
         {
@@ -170,11 +172,7 @@ async fn enqueue_child(
     job: &SyncPortfolio,
     project: &ProjectState,
 ) -> Result<Option<String>> {
-    let child = SyncProjectTasks {
-        run: job.run,
-        project: project.asana_gid.clone(),
-        mode: job.mode,
-    };
+    let child = SyncProjectTasks::new(job.run, project.asana_gid.clone(), job.mode);
     match aegis_jobs::enqueue_in(conn, queues, &child)
         .await
         .map_err(queue_error)?
@@ -209,7 +207,7 @@ pub async fn project_job(
     attempt.holds_run_lock(&project.asana_gid, &running);
     let children = Children::OfJob(job_id);
     runs::child_started(&ctx.pool, children).await?;
-    let crawled = crawl_project(ctx, attempt, &project, job.mode, &PlainObserver).await?;
+    let crawled = delivered::crawl_for_job(ctx, attempt, &project, job, &PlainObserver).await?;
     let mut tx = ctx.pool.begin().await?;
     attempt.fence(&mut tx).await?;
     runs::lock_runs(&mut tx, children).await?;

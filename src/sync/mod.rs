@@ -4,6 +4,7 @@
 
 mod convert;
 mod crawled;
+mod delivered;
 mod incremental;
 pub mod jobs;
 mod observer;
@@ -47,6 +48,11 @@ pub struct SyncContext {
     pub portfolio: Gid,
     /// Whose assignments set `assigned_to_aegis`; `None` = the token's user.
     pub aegis_user: Option<Gid>,
+    /// With Asana webhooks: how often an incremental sync of the whole
+    /// portfolio still polls the events of a project whose webhook is
+    /// healthy (the safety net, see `crate::webhooks::health`); `None`
+    /// polls every project every time.
+    pub events_poll_every: Option<std::time::Duration>,
 }
 
 /// Errors of a sync.

@@ -178,7 +178,7 @@ async fn crawl_pages(
     Ok(Listed::Whole)
 }
 
-async fn write_tasks(
+pub(super) async fn write_tasks(
     ctx: &SyncContext,
     project: &ProjectState,
     tasks: &[Task],

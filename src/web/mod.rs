@@ -4,8 +4,11 @@
 //!
 //! - [`probes`]: `/metrics` (Prometheus), `/healthz` and `/readyz`, served
 //!   by `aegis worker --http ADDR`.
+//! - [`hooks`]: the Asana webhook receiver, `POST /webhooks/asana/{id}`,
+//!   served by `aegis serve`.
 //! - [`dashboard`]: the server-rendered pages and actions of
 //!   `aegis dashboard`.
 
 pub mod dashboard;
+pub mod hooks;
 pub mod probes;

@@ -80,6 +80,7 @@ impl TestApp {
             asana: client(&fake),
             portfolio: Gid::parse(&fake.portfolio_gid).expect("portfolio gid"),
             aegis_user: None,
+            events_poll_every: None,
         };
         TestApp { pool, fake, ctx }
     }

@@ -38,5 +38,7 @@ mod store;
 mod sync;
 /// aegis's HTTP routers: the worker's metrics and probes.
 mod web;
+/// Asana webhooks: ensure, handshake, signatures, coalesced delivery jobs, loss and deletion.
+mod webhooks;
 /// Durable jobs drained by an in-process worker: fan-out, retries, dead letters.
 mod worker;

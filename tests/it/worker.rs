@@ -273,11 +273,11 @@ async fn two_syncs_of_one_project_never_run_at_once(pool: PgPool) {
         .unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
     for project in store::projects::list(&app.pool).await.unwrap() {
-        let second = aegis_jobs::SyncProjectTasks {
-            run: uuid::Uuid::new_v4(),
-            project: project.asana_gid,
-            mode: Mode::Incremental,
-        };
+        let second = aegis_jobs::SyncProjectTasks::new(
+            uuid::Uuid::new_v4(),
+            project.asana_gid,
+            Mode::Incremental,
+        );
         aegis_jobs::enqueue(&mut conn, &second).await.unwrap();
     }
     let pending = app

@@ -105,7 +105,7 @@ impl AsanaClient {
         let permit = self.inner.limiter.permit().await;
         let permit = permit.map_err(|refused| super::refused_error(target, refused))?;
         self.stats.request();
-        let exchanged = self.exchange(&me, &url).await;
+        let exchanged = self.exchange(&me, &url, super::Verb::Get).await;
         drop(permit);
         let error = match exchanged {
             Ok((status, _, body)) if status.is_success() => {

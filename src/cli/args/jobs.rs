@@ -73,6 +73,13 @@ pub struct EnqueueSyncArgs {
 #[derive(Debug, Clone, ClapArgs)]
 #[command(after_help = WORKER_ENV_HELP)]
 pub struct WorkerArgs {
+    /// With Asana webhooks (`aegis serve`): how often a scheduled
+    /// incremental sync still polls the events of a project whose webhook
+    /// is healthy (the safety net); projects without one, or with one
+    /// failing, are polled every time.
+    #[arg(long, default_value = "15m", value_parser = duration::parse_positive, value_name = "DURATION")]
+    pub events_poll_every: Duration,
+
     /// Project jobs this process runs at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,

@@ -239,4 +239,18 @@ async fn every_json_output_matches_its_documented_fields(pool: PgPool) {
         "aegis queue purge --json",
         &stdout_of(&env, &args, 0).await,
     );
+    sqlx::query(
+        "insert into webhooks (id, project_gid, target)
+         values ('00000000-0000-0000-0000-000000000001', '1',
+             'https://hooks.example/webhooks/asana/00000000-0000-0000-0000-000000000001')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let args = ["webhooks", "list", "--json"];
+    check(
+        &doc,
+        "aegis webhooks list --json",
+        &stdout_of(&env, &args, 0).await,
+    );
 }

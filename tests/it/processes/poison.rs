@@ -46,11 +46,7 @@ async fn an_undecodable_job_is_dead_at_once_and_its_batch_runs(pool: PgPool) {
     }
     let run = Uuid::new_v4();
     let jobs: Vec<_> = (projects.iter())
-        .map(|project| SyncProjectTasks {
-            run,
-            project: project.clone(),
-            mode: Mode::Full,
-        })
+        .map(|project| SyncProjectTasks::new(run, project.clone(), Mode::Full))
         .collect();
     aegis_jobs::enqueue_many(&mut tx, &jobs).await.unwrap();
     tx.commit().await.unwrap();

@@ -68,6 +68,7 @@ pub(crate) async fn clean_sync_rows(pool: &PgPool, fake: &FakeAsana) -> Vec<Task
         asana: helpers::client(fake),
         portfolio: Gid::parse(&fake.portfolio_gid).expect("gid"),
         aegis_user: None,
+        events_poll_every: None,
     };
     run_inline(&ctx, &SyncOptions::default(), &PlainObserver)
         .await

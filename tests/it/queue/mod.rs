@@ -133,11 +133,7 @@ pub fn inserted(result: Result<Enqueued, aegis_jobs::Error>) -> String {
 }
 
 pub async fn project_job(pool: &PgPool, project: &str) -> (String, SyncProjectTasks) {
-    let job = SyncProjectTasks {
-        run: Uuid::new_v4(),
-        project: project.into(),
-        mode: Mode::Full,
-    };
+    let job = SyncProjectTasks::new(Uuid::new_v4(), project, Mode::Full);
     let mut conn = pool.acquire().await.expect("connection");
     let id = inserted(aegis_jobs::enqueue(&mut conn, &job).await);
     (id, job)
