@@ -11,6 +11,7 @@ mod confirm;
 mod drain;
 mod env;
 mod fake;
+mod freshness;
 mod full_sync;
 mod ingest;
 mod proc;
@@ -62,6 +63,8 @@ enum Which {
     Fleet,
     /// Scenario 7: what a truthful `tasks.last_synced_at` costs.
     Confirm,
+    /// Scenario 8: staying fresh on 100 projects, polling vs webhooks.
+    Freshness,
 }
 
 #[tokio::main]
@@ -96,6 +99,13 @@ async fn main() -> anyhow::Result<()> {
     if wanted(Which::Confirm) {
         let mut s = Scenario::new("confirm");
         if let Err(e) = confirm::run(&bench, args.quick, &mut s).await {
+            s.fail(&e);
+        }
+        scenarios.push(s);
+    }
+    if wanted(Which::Freshness) {
+        let mut s = Scenario::new("freshness");
+        if let Err(e) = freshness::run(&bench, args.quick, &mut s).await {
             s.fail(&e);
         }
         scenarios.push(s);

@@ -38,6 +38,9 @@ impl AegisEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("DATABASE_URL", &self.database_url)
             .env("ASANA_BASE_URL", &self.base_url)
+            // `aegis serve`'s key for the webhooks' sealed secrets (a
+            // bench-only value).
+            .env("AEGIS_WEBHOOK_KEY", "42".repeat(32))
             .env("ASANA_ACCESS_TOKEN", &self.token)
             .env("ASANA_PORTFOLIO_GID", &self.portfolio)
             .env(
