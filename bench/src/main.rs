@@ -168,7 +168,7 @@ async fn rate_bound(bench: &Bench, quick: bool) -> Scenario {
         workers: drain::Workers {
             processes: 3,
             concurrency: 4,
-            timeout: Duration::from_secs(180),
+            timeout: Duration::from_secs(600),
             extra: &[],
         },
         held: Duration::ZERO,
