@@ -42,7 +42,7 @@ test *args:
         cargo test --workspace --no-fail-fast {{args}}
     fi
 
-# Run the benchmark (~15 min): prints one table, writes target/bench/results.json (--only S,.. --quick).
+# Run the benchmark (~25 min): prints one table, writes target/bench/results.json (--only S,.. --quick).
 bench *args:
     #!/usr/bin/env bash
     set -euo pipefail
