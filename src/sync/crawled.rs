@@ -41,6 +41,10 @@ pub struct Crawled {
     pub(crate) crawl_reason: Option<&'static str>,
     /// Listing pages the crawl read (task and subtask pages).
     pub(crate) pages: i32,
+    /// Only named tasks were fetched (a webhook delivery's job): the
+    /// project's other tasks are not confirmed, so its sync state (and the
+    /// time that confirms its tasks) stays as it was.
+    pub(crate) named_only: bool,
 }
 
 impl Crawled {

@@ -3,7 +3,9 @@
 //! incremental path's fetch of changed tasks (404 → tombstone, gone from
 //! the project → removal); the project's events are not read and its
 //! events token does not move, so the next events poll still sees every
-//! event (the safety net for lost deliveries). A full job ignores the list.
+//! event (the safety net for lost deliveries), and its sync time does not
+//! move (it confirms every task of the project: `tasks.last_synced_at`).
+//! A full job ignores the list.
 
 use std::collections::BTreeSet;
 
@@ -35,6 +37,7 @@ pub(crate) async fn crawl_for_job(
     let gids: BTreeSet<String> = job.tasks.iter().cloned().collect();
     let (asana, me) = (&attempt.asana, &AegisUser::new(ctx, &attempt.asana));
     let mut crawl = Crawled::new(attempt);
+    crawl.named_only = true;
     let present = incremental::fetch_changes(asana, project, &gids, &mut crawl).await?;
     write_tasks(ctx, project, &present, me, &mut crawl).await?;
     store::tasks::link_orphans(&ctx.pool).await?;

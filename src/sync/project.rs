@@ -138,8 +138,17 @@ pub async fn apply(
         crawl_reason: crawled.crawl_reason,
         crawl_pages: crawled.full.then_some(crawled.pages),
     };
-    store::projects::record_tasks_synced(&mut *conn, project.id, token, crawled.watermark, how, at)
+    if !crawled.named_only {
+        store::projects::record_tasks_synced(
+            &mut *conn,
+            project.id,
+            token,
+            crawled.watermark,
+            how,
+            at,
+        )
         .await?;
+    }
     let mut figures = crawled.tally.get();
     figures.tasks_deleted += deleted;
     figures.tasks_removed += removed;

@@ -36,12 +36,19 @@ async fn name_of(hooks: &Hooks, task: &str) -> String {
         .unwrap()
 }
 
-async fn token_of(hooks: &Hooks, project: &str) -> Option<String> {
-    sqlx::query_scalar("select events_sync_token from projects where asana_gid = $1")
-        .bind(project)
-        .fetch_one(&hooks.app.pool)
-        .await
-        .unwrap()
+/// The project's events token and the time its tasks were last synced
+/// (which confirms every task of it: `tasks.last_synced_at`).
+async fn token_of(
+    hooks: &Hooks,
+    project: &str,
+) -> (Option<String>, Option<chrono::DateTime<chrono::Utc>>) {
+    sqlx::query_as(
+        "select events_sync_token, last_tasks_sync_at from projects where asana_gid = $1",
+    )
+    .bind(project)
+    .fetch_one(&hooks.app.pool)
+    .await
+    .unwrap()
 }
 
 fn rename(hooks: &Hooks, task: &str, name: &str) {
@@ -88,7 +95,8 @@ async fn two_deliveries_make_one_job_that_syncs_exactly_their_tasks(pool: PgPool
     assert_eq!(
         token_of(&hooks, &project).await,
         token,
-        "the events token did not move"
+        "the events token did not move, and the project's other tasks are not \
+         taken as confirmed"
     );
     let _ = requests_before;
     let after_webhook = rows_of(&hooks, &project).await;
