@@ -187,21 +187,25 @@ async fn resync_unchanged(bench: &Bench, synced: &Synced, s: &mut Scenario) -> a
     let drained = drain::sync(bench, &env, &s.name, false, workers).await?;
     let stats = synced.fake.stats();
     let projects = synced.min.projects;
+    // The floor, counted honestly: `GET /events` takes a task, a project
+    // or a goal, not a portfolio (the spec's `resource` parameter), so
+    // nothing cheaper than listing a portfolio tells whether its items
+    // changed; every portfolio reached (a nested one too) is listed.
+    let floor = projects + synced.min.portfolio_pages;
     s.put("projects", projects)
+        .put("portfolio_pages", synced.min.portfolio_pages)
         .put_goal(
             "requests",
             stats.total_requests,
-            Some(Goal::AtMost((projects + 1) as f64)),
+            Some(Goal::AtMost(floor as f64)),
         )
         .put("wall_s", round2(drained.wall.as_secs_f64()));
     s.detail("requests_by_route", json!(stats.by_route));
     s.detail("run_status", run_status(&synced.db).await?);
-    let floor = projects + synced.min.portfolio_pages;
-    s.detail("floor_with_nested_portfolios", floor);
     s.note(format!(
-        "an unchanged portfolio still needs one /events per project and every portfolio item \
-         page ({} here: the generated portfolio nests one), so {floor} is this world's floor; \
-         the goal counts one portfolio page",
+        "the floor is one /events per project plus every portfolio item page ({} here: the \
+         generated portfolio nests one): Asana has no events for a portfolio's items, so a \
+         nested portfolio is listed too",
         synced.min.portfolio_pages
     ));
     for failure in &drained.failed {
