@@ -80,9 +80,11 @@ pub async fn run_process(
     let watch_pool = pool.clone();
     let queues = ctx_queues.clone();
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (signals, counting) = count_stop_signals();
+    let first = signals.clone();
     let signal = async move {
         tokio::select! {
-            _ = stop_signal() => {
+            _ = stop_signals(first, 1) => {
                 info!(
                     timeout_s = shutdown_timeout.as_secs_f64(),
                     "stop signal received; finishing in-flight jobs for at most the shutdown \
@@ -101,7 +103,7 @@ pub async fn run_process(
     // a second signal drops it at once, and the jobs still running go back.
     let again = async {
         if stopped.await.is_ok() {
-            stop_signal().await;
+            stop_signals(signals, 2).await;
             warn!("second stop signal: handing the running jobs back now");
         } else {
             std::future::pending::<()>().await;
@@ -111,6 +113,7 @@ pub async fn run_process(
         ended = monitor.run_with_signal(signal) => (ended, false),
         () = again => (Ok(()), true),
     };
+    counting.abort();
     let unfinished = queue::hand_back_unfinished(&pool, &ctx_queues, &format!("{name}-")).await?;
     if at_once {
         return Ok(ProcessEnd::StoppedAtOnce(unfinished));
@@ -168,24 +171,42 @@ async fn drained(
     }
 }
 
-/// SIGTERM or ctrl-c.
-async fn stop_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
+/// Counts the process's stop signals (SIGTERM or ctrl-c) from its start:
+/// one stream, created before anything can say "send it again", so a
+/// signal that comes quickly after the first is never missed (a stream
+/// created later would not see it).
+fn count_stop_signals() -> (
+    tokio::sync::watch::Receiver<u32>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(0u32);
+    let task = tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            if let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                loop {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                    tx.send_modify(|n| *n += 1);
                 }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            }
         }
+        while tokio::signal::ctrl_c().await.is_ok() {
+            tx.send_modify(|n| *n += 1);
+        }
+    });
+    (rx, task)
+}
+
+/// Waits until `n` stop signals have come.
+async fn stop_signals(mut count: tokio::sync::watch::Receiver<u32>, n: u32) {
+    if count.wait_for(|seen| *seen >= n).await.is_err() {
+        std::future::pending::<()>().await;
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
