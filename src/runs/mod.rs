@@ -1,4 +1,4 @@
-//! The only owner of `sync_runs` and `sync_run_projects`: one lifecycle for
+//! The only owner of `sync_runs`, `sync_run_projects` and `run_task_fetches`: one lifecycle for
 //! inline and queued runs, typed statuses, and figures that are true in SQL.
 //!
 //! # Lifecycle
@@ -35,6 +35,7 @@
 
 mod cancel;
 mod children;
+mod fetches;
 mod figures;
 mod floor;
 mod read;
@@ -47,6 +48,7 @@ pub use children::{
     Children, ClosedRun, add_child, add_pending, child_finished, child_started, close_finished,
     has_child, lock_runs,
 };
+pub use fetches::{fetched_elsewhere, record_fetched};
 pub use figures::{RequestFigures, Tally, TaskFigures, last_requests};
 pub use floor::{RunFloor, floors, last_floors};
 pub use read::{LastAttempt, Progress, ProjectResult, Run, get, last_attempts, projects, recent};

@@ -193,6 +193,7 @@ pub async fn project_job(
     job: &SyncProjectTasks,
     job_id: &str,
 ) -> Result<TaskFigures> {
+    let attempt = &attempt.for_run(job.run);
     let project = store::projects::by_gid(&ctx.pool, &job.project)
         .await?
         .ok_or_else(|| {

@@ -123,6 +123,9 @@ pub struct Attempt {
     /// that its session still exists.
     run_lock: Arc<Mutex<Option<(String, LockMark)>>>,
     recorded: Arc<Mutex<ClientStats>>,
+    /// The run it works for (the first, when runs coalesced), if known: a
+    /// task another project of the run fetched is not fetched again.
+    pub run: Option<uuid::Uuid>,
 }
 
 impl Attempt {
@@ -134,6 +137,16 @@ impl Attempt {
             lease: None,
             run_lock: Arc::default(),
             recorded: Arc::default(),
+            run: None,
+        }
+    }
+
+    /// The same attempt, working for `run` (its handle, figures and locks
+    /// shared).
+    pub fn for_run(&self, run: uuid::Uuid) -> Attempt {
+        Attempt {
+            run: Some(run),
+            ..self.clone()
         }
     }
 

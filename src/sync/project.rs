@@ -8,6 +8,8 @@
 //! for: Asana then answers 404 for them, and the task is tombstoned with its
 //! stored subtree like any other deletion while the crawl goes on.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, pin_mut};
 use sqlx::PgConnection;
@@ -23,7 +25,7 @@ use super::{
 };
 use crate::{
     asana::{self, Gid, Page, Task},
-    runs::TaskFigures,
+    runs::{self, TaskFigures},
     store::{self, projects::ProjectState},
 };
 
@@ -74,10 +76,8 @@ pub async fn crawl_project(
         }
         Plan::Changes { gids, token } => {
             crawl.token = Some(token);
-            let present = incremental::fetch_changes(asana, project, &gids, &mut crawl).await?;
-            write_tasks(ctx, project, &present, me, &mut crawl).await?;
-            store::tasks::link_orphans(&ctx.pool).await?;
-            observer.tasks_synced(&project.name, present.len() as u64);
+            let present = sync_changes(ctx, attempt, project, gids, me, &mut crawl).await?;
+            observer.tasks_synced(&project.name, present);
             return Ok(crawl);
         }
     };
@@ -87,6 +87,35 @@ pub async fn crawl_project(
     store::tasks::link_orphans(&ctx.pool).await?;
     reconcile(ctx, asana, project, me, started, &mut crawl).await?;
     Ok(crawl)
+}
+
+/// Fetches and stores the changed tasks the events named, but those another
+/// project of the run fetched already ([`runs::fetched_elsewhere`]), and
+/// records what it fetched for the run's other projects. Returns how many
+/// it stored.
+async fn sync_changes(
+    ctx: &SyncContext,
+    attempt: &Attempt,
+    project: &ProjectState,
+    mut gids: BTreeSet<String>,
+    me: &AegisUser,
+    crawl: &mut Crawled,
+) -> Result<u64> {
+    if let Some(run) = attempt.run {
+        let listed: Vec<String> = gids.iter().cloned().collect();
+        let elsewhere = runs::fetched_elsewhere(&ctx.pool, run, &project.asana_gid, &listed);
+        for gid in elsewhere.await? {
+            gids.remove(&gid);
+        }
+    }
+    let present = incremental::fetch_changes(&attempt.asana, project, &gids, crawl).await?;
+    write_tasks(ctx, project, &present, me, crawl).await?;
+    store::tasks::link_orphans(&ctx.pool).await?;
+    if let Some(run) = attempt.run {
+        let stored: Vec<String> = present.iter().map(|t| t.gid.to_string()).collect();
+        runs::record_fetched(&ctx.pool, run, &project.asana_gid, &stored).await?;
+    }
+    Ok(present.len() as u64)
 }
 
 /// Every page of the project's tasks, then of every subtask level. A

@@ -143,7 +143,7 @@ async fn sync_one(
     };
     runs::child_started(&ctx.pool, children).await?;
     observer.project_started(&project.name);
-    let attempt = Attempt::new(ctx);
+    let attempt = Attempt::new(ctx).for_run(run);
     let result = async {
         let running = store::locks::hold_project_run(&ctx.pool, &project.asana_gid).await?;
         attempt.holds_run_lock(&project.asana_gid, &running);

@@ -100,3 +100,51 @@ async fn changes_are_fetched_while_cheaper_than_the_last_crawl(pool: PgPool) {
             .all(|r| !r.path.starts_with("/tasks/") || r.path.ends_with("/subtasks"))
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_task_in_two_projects_is_fetched_once_per_run(pool: PgPool) {
+    let config = Config {
+        preset: Preset::Custom {
+            projects: 3,
+            tasks_per_project: 20,
+        },
+        seed: 9,
+        ..Config::default()
+    };
+    let app = TestApp::new(pool, config).await;
+    let world = app.fake.snapshot();
+    let items = &world.portfolios[&world.main_portfolio].items;
+    let live: Vec<_> = items
+        .iter()
+        .filter(|g| world.projects.get(*g).is_some_and(|p| !p.archived))
+        .collect();
+    let (home, other) = (live[0].to_string(), live[1].to_string());
+    let task = world.projects[live[0]].task_order[0].to_string();
+    app.fake.add_task_to_project(&task, &other).unwrap();
+    app.sync_all().await;
+
+    let patch = TaskPatch {
+        name: Some("renamed in both projects".into()),
+        ..TaskPatch::default()
+    };
+    app.fake.modify_task(&task, patch).unwrap();
+    app.fake.reset_stats();
+    app.sync_all().await;
+    let log = app.fake.request_log();
+    let events = log.iter().filter(|r| r.path == "/events").count();
+    assert!(events >= 2, "both projects read their events: {events}");
+    let fetches = log
+        .iter()
+        .filter(|r| r.path == format!("/tasks/{task}"))
+        .count();
+    assert_eq!(fetches, 1, "fetched once for {home} and {other}");
+    let (name, members): (String, i64) = sqlx::query_as(
+        "select t.name, (select count(*) from task_memberships m where m.task_id = t.id) \
+         from tasks t where t.asana_gid = $1",
+    )
+    .bind(&task)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((name.as_str(), members), ("renamed in both projects", 2));
+}
