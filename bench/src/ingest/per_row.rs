@@ -15,7 +15,7 @@ use super::copy::TASK_COLUMNS;
 /// Creates the scratch tables (`LIKE … INCLUDING ALL`).
 pub async fn create_scratch(pool: &PgPool) -> anyhow::Result<()> {
     for sql in [
-        "create table per_row_tasks (like tasks including all)",
+        "create table per_row_tasks (like task_rows including all)",
         "create table per_row_memberships (like task_memberships including all)",
         "create table per_row_custom_fields (like task_custom_fields including all)",
     ] {
