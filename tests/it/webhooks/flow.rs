@@ -51,6 +51,20 @@ async fn token_of(
     .unwrap()
 }
 
+/// Waits until the fake has dropped an event meant for webhook `gid`.
+async fn delivery_lost(hooks: &Hooks, gid: &str) {
+    hooks
+        .app
+        .fake
+        .wait_for_webhooks(|view| {
+            view.lost
+                .iter()
+                .any(|l| l.webhook.as_str() == gid)
+                .then_some(())
+        })
+        .await;
+}
+
 fn rename(hooks: &Hooks, task: &str, name: &str) {
     hooks
         .app
@@ -123,16 +137,7 @@ async fn a_lost_delivery_is_caught_by_the_events_poll(pool: PgPool) {
     let (project, tasks) = hooks.project_with_tasks().await;
     let (gid, _) = hooks.webhook_of(&project).await;
     rename(&hooks, &tasks[0], "renamed, delivery lost");
-    hooks
-        .app
-        .fake
-        .wait_for_webhooks(|view| {
-            view.lost
-                .iter()
-                .any(|l| l.webhook.as_str() == gid)
-                .then_some(())
-        })
-        .await;
+    delivery_lost(&hooks, &gid).await;
     assert!(
         hooks.pending_project_jobs().await.is_empty(),
         "nothing was delivered"
@@ -184,16 +189,7 @@ async fn a_healthy_webhook_slows_the_poll_and_a_failing_one_restores_it(pool: Pg
     let (project, tasks) = hooks.project_with_tasks().await;
     let (gid, id) = hooks.webhook_of(&project).await;
     rename(&hooks, &tasks[0], "renamed, delivery lost, poll deferred");
-    hooks
-        .app
-        .fake
-        .wait_for_webhooks(|view| {
-            view.lost
-                .iter()
-                .any(|l| l.webhook.as_str() == gid)
-                .then_some(())
-        })
-        .await;
+    delivery_lost(&hooks, &gid).await;
     // Healthy (handshake and heartbeat just now, events read by the sync
     // just before): the scheduled-style sync leaves the project's poll for later.
     hooks.app.enqueue(Scope::default(), Mode::Incremental).await;
