@@ -12,6 +12,7 @@ pub mod namespace;
 pub mod projects;
 pub mod state;
 pub mod status;
+mod task_page;
 pub mod tasks;
 
 pub use connections::{ConnectionRoom, connection_room, why_no_connection};
@@ -73,8 +74,33 @@ pub fn is_unreachable(error: &sqlx::Error) -> bool {
 
 /// A stable hash of a row's synced content, so an upsert that changes
 /// nothing is recognised as unchanged.
+/// The bytes hashed are the content's JSON, streamed into the hasher (no
+/// copy of it is kept).
 pub(crate) fn content_hash<T: serde::Serialize>(content: &T) -> String {
-    let bytes = serde_json::to_vec(content).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hasher = HashWriter(Sha256::new());
+    // Writing into a hasher cannot fail, and aegis's rows always serialize.
+    let _ = serde_json::to_writer(&mut hasher, content);
+    let digest = hasher.0.finalize();
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// An `io::Write` that feeds a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

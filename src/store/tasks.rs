@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::{PgConnection, PgExecutor, types::Json};
+use sqlx::{PgConnection, PgExecutor};
 
-use super::{Result, content_hash, projects::UpsertCounts};
+use super::{Result, projects::UpsertCounts};
 
 /// One task as synced from Asana (field names are the column names).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,29 +113,9 @@ pub async fn upsert_page(
     if rows.is_empty() {
         return Ok(UpsertCounts::default());
     }
-    let input = Json(rows.iter().map(with_hash).collect::<Vec<_>>());
-    upsert_rows(conn, home_project_id, &input, synced_at).await
-}
-
-fn with_hash(row: &TaskRow) -> serde_json::Value {
-    let mut value = serde_json::to_value(row).unwrap_or_default();
-    value["content_hash"] = content_hash(row).into();
-    value
-}
-
-async fn upsert_rows(
-    db: impl PgExecutor<'_>,
-    home_project_id: i64,
-    input: &Json<Vec<serde_json::Value>>,
-    synced_at: DateTime<Utc>,
-) -> Result<UpsertCounts> {
-    let counts = sqlx::query_as(include_str!("task_page.sql"))
-        .bind(input)
-        .bind(home_project_id)
-        .bind(synced_at)
-        .fetch_one(db)
-        .await?;
-    Ok(counts)
+    super::task_page::Page::new(rows)
+        .upsert(conn, home_project_id, synced_at)
+        .await
 }
 
 /// Links subtasks stored before their parent; returns how many were linked.

@@ -217,3 +217,68 @@ async fn memberships_follow_the_task_and_tombstones_reach_subtasks(pool: PgPool)
     assert_eq!(deleted, 2, "the parent and its subtask are tombstoned");
     let _ = store::state::get(&pool).await.unwrap();
 }
+
+/// Counts of (task rows, memberships, custom values, tasks homed nowhere,
+/// tasks confirmed by no project).
+async fn table_counts(pool: &PgPool) -> (i64, i64, i64, i64, i64) {
+    sqlx::query_as(
+        "select (select count(*) from task_rows), (select count(*) from task_memberships), \
+         (select count(*) from task_custom_fields), \
+         (select count(*) from task_rows where project_id is null), \
+         (select count(*) from task_rows where synced_by is null)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The children's foreign keys went for speed (the page statement writes
+/// them from its own ids); what they did on delete is kept by triggers.
+#[sqlx::test(migrations = false)]
+async fn deleting_a_task_or_a_project_takes_the_rows_that_point_at_it(pool: PgPool) {
+    migrated(&pool).await;
+    let home = seed_projects(&pool).await;
+    let page: Vec<TaskRow> = ["1", "2", "3"]
+        .iter()
+        .map(|gid| {
+            let mut t = task(gid, "T", "100");
+            t.memberships.push(MembershipRow {
+                project_gid: "200".into(),
+                section_gid: None,
+                section_name: None,
+            });
+            t
+        })
+        .collect();
+    let mut conn = pool.acquire().await.unwrap();
+    tasks::upsert_page(&mut conn, home, &page, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(table_counts(&pool).await, (3, 6, 3, 0, 0));
+
+    sqlx::query("delete from task_rows where asana_gid = '1'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        table_counts(&pool).await,
+        (2, 4, 2, 0, 0),
+        "the task's memberships and values went with it"
+    );
+
+    sqlx::query("delete from projects where asana_gid = '100'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        table_counts(&pool).await,
+        (2, 2, 2, 2, 2),
+        "the project's memberships went; its tasks are homed and confirmed nowhere"
+    );
+
+    sqlx::query("truncate task_rows")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(table_counts(&pool).await, (0, 0, 0, 0, 0));
+}

@@ -1,0 +1,71 @@
+-- Faster page upserts. The page statement (src/store/task_page.sql) writes
+-- a task's memberships and custom values from the ids its own insert of the
+-- tasks returned, in the same statement, and aegis never deletes a task or a
+-- project (it tombstones): the per-row foreign-key checks on those writes
+-- (one trigger call for each of the 5 child rows and 2 project links a task
+-- brings, about 40% of a page's time on a first crawl) verified what the
+-- statement guarantees by construction. They go.
+--
+-- What the constraints did when someone else deletes stays, set-based: one
+-- statement-level trigger per parent table removes (or unlinks) the rows
+-- that pointed at the deleted ones, and truncating the tasks truncates their
+-- children. The trigger functions name aegis's tables through the
+-- search_path this migration ran with (aegis's schema), whoever deletes.
+-- The subtask link (task_rows.parent_task_id) keeps its constraint: it is
+-- checked only for subtasks whose parent is stored, and a statement cannot
+-- vouch for rows another sync wrote.
+alter table task_memberships
+    drop constraint task_memberships_task_id_fkey,
+    drop constraint task_memberships_project_id_fkey;
+alter table task_custom_fields drop constraint task_custom_fields_task_id_fkey;
+alter table task_rows
+    drop constraint tasks_project_id_fkey,
+    drop constraint task_rows_synced_by_fkey;
+
+create function task_rows_deleted() returns trigger
+language plpgsql set search_path from current as $$
+begin
+    delete from task_memberships where task_id in (select id from gone);
+    delete from task_custom_fields where task_id in (select id from gone);
+    return null;
+end
+$$;
+
+create trigger task_rows_deleted
+    after delete on task_rows
+    referencing old table as gone
+    for each statement execute function task_rows_deleted();
+
+create function task_rows_truncated() returns trigger
+language plpgsql set search_path from current as $$
+begin
+    truncate task_memberships, task_custom_fields;
+    return null;
+end
+$$;
+
+create trigger task_rows_truncated
+    after truncate on task_rows
+    for each statement execute function task_rows_truncated();
+
+create function projects_deleted() returns trigger
+language plpgsql set search_path from current as $$
+begin
+    delete from task_memberships where project_id in (select id from gone);
+    update task_rows set project_id = null where project_id in (select id from gone);
+    update task_rows set synced_by = null where synced_by in (select id from gone);
+    return null;
+end
+$$;
+
+create trigger projects_deleted
+    after delete on projects
+    referencing old table as gone
+    for each statement execute function projects_deleted();
+
+comment on function task_rows_deleted() is
+    'Deletes the memberships and custom values of deleted task rows (their foreign keys went for speed).';
+comment on function task_rows_truncated() is
+    'Truncates task_memberships and task_custom_fields with task_rows.';
+comment on function projects_deleted() is
+    'Deletes the memberships of deleted projects and unlinks the tasks homed or confirmed there.';
