@@ -8,12 +8,19 @@
 --
 -- What the constraints did when someone else deletes stays, set-based: one
 -- statement-level trigger per parent table removes (or unlinks) the rows
--- that pointed at the deleted ones, and truncating the tasks truncates their
+-- that pointed at the deleted ones, and truncating the tasks empties their
 -- children. The trigger functions name aegis's tables through the
 -- search_path this migration ran with (aegis's schema), whoever deletes.
 -- The subtask link (task_rows.parent_task_id) keeps its constraint: it is
 -- checked only for subtasks whose parent is stored, and a statement cannot
 -- vouch for rows another sync wrote.
+-- And the subtask index holds subtasks only: top-level tasks (most of a
+-- page) no longer pay an index entry for a null parent; every look-up by
+-- parent is an equality, which implies not null.
+drop index tasks_parent_task_id;
+create index tasks_parent_task_id on task_rows (parent_task_id)
+    where parent_task_id is not null;
+
 alter table task_memberships
     drop constraint task_memberships_task_id_fkey,
     drop constraint task_memberships_project_id_fkey;
@@ -39,7 +46,9 @@ create trigger task_rows_deleted
 create function task_rows_truncated() returns trigger
 language plpgsql set search_path from current as $$
 begin
-    truncate task_memberships, task_custom_fields;
+    -- Not a truncate: the statement may be truncating them too.
+    delete from task_memberships;
+    delete from task_custom_fields;
     return null;
 end
 $$;
@@ -66,6 +75,6 @@ create trigger projects_deleted
 comment on function task_rows_deleted() is
     'Deletes the memberships and custom values of deleted task rows (their foreign keys went for speed).';
 comment on function task_rows_truncated() is
-    'Truncates task_memberships and task_custom_fields with task_rows.';
+    'Empties task_memberships and task_custom_fields when task_rows is truncated.';
 comment on function projects_deleted() is
     'Deletes the memberships of deleted projects and unlinks the tasks homed or confirmed there.';

@@ -76,7 +76,9 @@ impl Bench {
             .execute(&self.admin)
             .await
             .with_context(|| format!("create database {name}"))?;
-        let options = self.options.clone().database(&name);
+        // Connected as aegis connects (its session settings).
+        let options = aegis::store::Namespace::cli_default()
+            .connect_options(self.options.clone().database(&name));
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .connect_with(options)

@@ -112,9 +112,11 @@ impl Namespace {
 
     /// `options` for aegis's own connections: their `search_path` is the
     /// schema alone (`pg_catalog` is always searched first), so no
-    /// unqualified name of aegis's can resolve to a host's table.
+    /// unqualified name of aegis's can resolve to a host's table; and JIT
+    /// compilation is off: aegis's statements are short, and a page of
+    /// 1,000 tasks spent 150 ms compiling a 200 ms statement.
     pub fn connect_options(&self, options: PgConnectOptions) -> PgConnectOptions {
-        options.options([("search_path", self.schema.as_str())])
+        options.options([("search_path", self.schema.as_str()), ("jit", "off")])
     }
 
     /// Points the search path of a connection that is not aegis's own (a

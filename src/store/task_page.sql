@@ -38,10 +38,6 @@ homes as (
     from member_input m join projects p on p.asana_gid = m.project_gid
     order by m.task_gid, m.n
 ),
-prior as (
-    select t.asana_gid, t.content_hash, t.deleted_at
-    from task_rows t join input using (asana_gid)
-),
 up as (
     insert into task_rows (asana_gid, project_id, parent_task_id, name, resource_subtype,
         description, html_notes, completed, completed_at, due_on, due_at, start_on,
@@ -89,15 +85,14 @@ up as (
         synced_by = excluded.synced_by,
         deleted_at = null
     -- A row this statement inserted has no xmax (an updated one carries
-    -- this transaction's lock): its id is new, so no row anywhere can point
-    -- at it yet, whatever a concurrent sync did after `prior` was read.
-    returning id, asana_gid, content_hash, xmax = 0 as inserted
+    -- this transaction's lock): its id is new, so no row anywhere points at
+    -- it yet, whatever a concurrent sync did meanwhile. A row whose content
+    -- was written (new, changed, or back from the trash) has this sync's
+    -- time as its updated_at; an unchanged one keeps an earlier one.
+    returning id, asana_gid, xmax = 0 as inserted, updated_at = $40 as written
 ),
 changed as (
-    select up.id, up.asana_gid, not up.inserted as existed
-    from up left join prior using (asana_gid)
-    where up.inserted or prior.asana_gid is null or prior.deleted_at is not null
-       or prior.content_hash is distinct from up.content_hash
+    select up.id, up.asana_gid, not up.inserted as existed from up where up.written
 ),
 members as (
     select distinct on (c.id, p.id) c.id as task_id, p.id as project_id,
@@ -176,10 +171,7 @@ written_values as (
         people_value = excluded.people_value, enabled = excluded.enabled
 )
 select
-    count(*) filter (where prior.asana_gid is null) as created,
-    count(*) filter (where prior.asana_gid is not null
-        and (prior.content_hash is distinct from up.content_hash
-             or prior.deleted_at is not null)) as updated,
-    count(*) filter (where prior.content_hash = up.content_hash
-        and prior.deleted_at is null) as unchanged
-from up left join prior using (asana_gid)
+    count(*) filter (where inserted) as created,
+    count(*) filter (where written and not inserted) as updated,
+    count(*) filter (where not written) as unchanged
+from up
