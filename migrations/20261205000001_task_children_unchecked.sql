@@ -1,19 +1,18 @@
 -- Faster page upserts. The page statement (src/store/task_page.sql) writes
 -- a task's memberships and custom values from the ids its own insert of the
--- tasks returned, in the same statement, and aegis never deletes a task or a
--- project (it tombstones): the per-row foreign-key checks on those writes
--- (one trigger call for each of the 5 child rows and 2 project links a task
--- brings, about 40% of a page's time on a first crawl) verified what the
--- statement guarantees by construction. They go.
+-- tasks returned, and a task's home, confirming project and parent from the
+-- rows it reads, all in one statement; aegis never deletes a task or a
+-- project (it tombstones). The per-row foreign-key checks on those writes
+-- (one queued trigger call for each of a task's 5 child rows and 3 links,
+-- about 40% of a page's time on a first crawl) verified what the statement
+-- guarantees by construction. They go.
 --
 -- What the constraints did when someone else deletes stays, set-based: one
 -- statement-level trigger per parent table removes (or unlinks) the rows
 -- that pointed at the deleted ones, and truncating the tasks empties their
 -- children. The trigger functions name aegis's tables through the
 -- search_path this migration ran with (aegis's schema), whoever deletes.
--- The subtask link (task_rows.parent_task_id) keeps its constraint: it is
--- checked only for subtasks whose parent is stored, and a statement cannot
--- vouch for rows another sync wrote.
+--
 -- And the subtask index holds subtasks only: top-level tasks (most of a
 -- page) no longer pay an index entry for a null parent; every look-up by
 -- parent is an equality, which implies not null.
@@ -26,6 +25,7 @@ alter table task_memberships
     drop constraint task_memberships_project_id_fkey;
 alter table task_custom_fields drop constraint task_custom_fields_task_id_fkey;
 alter table task_rows
+    drop constraint tasks_parent_task_id_fkey,
     drop constraint tasks_project_id_fkey,
     drop constraint task_rows_synced_by_fkey;
 
@@ -34,6 +34,7 @@ language plpgsql set search_path from current as $$
 begin
     delete from task_memberships where task_id in (select id from gone);
     delete from task_custom_fields where task_id in (select id from gone);
+    update task_rows set parent_task_id = null where parent_task_id in (select id from gone);
     return null;
 end
 $$;
@@ -73,7 +74,7 @@ create trigger projects_deleted
     for each statement execute function projects_deleted();
 
 comment on function task_rows_deleted() is
-    'Deletes the memberships and custom values of deleted task rows (their foreign keys went for speed).';
+    'Deletes the memberships and custom values of deleted task rows and unlinks their subtasks (the foreign keys went for speed).';
 comment on function task_rows_truncated() is
     'Empties task_memberships and task_custom_fields when task_rows is truncated.';
 comment on function projects_deleted() is

@@ -9,7 +9,7 @@
 -- $26..$38: their typed custom values (task gid first),
 -- $39: the project being synced (the rows' `synced_by`: its syncs confirm
 -- them), $40: the sync time.
-with input as materialized (
+with input as (
     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
         $6::boolean[], $7::timestamptz[], $8::date[], $9::timestamptz[], $10::date[],
         $11::text[], $12::text[], $13::boolean[], $14::text[], $15::integer[],
@@ -24,7 +24,7 @@ member_input as materialized (
     select * from unnest($22::text[], $23::text[], $24::text[], $25::text[])
         with ordinality as m(task_gid, project_gid, section_gid, section_name, n)
 ),
-value_input as materialized (
+value_input as (
     select * from unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[],
         $31::text[], $32::double precision[], $33::text[], $34::jsonb[], $35::date[],
         $36::timestamptz[], $37::jsonb[], $38::boolean[])
