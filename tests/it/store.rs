@@ -250,10 +250,13 @@ async fn deleting_a_task_or_a_project_takes_the_rows_that_point_at_it(pool: PgPo
             t
         })
         .collect();
+    let mut page = page;
+    page[2].parent_gid = Some("1".into());
     let mut conn = pool.acquire().await.unwrap();
     tasks::upsert_page(&mut conn, home, &page, Utc::now())
         .await
         .unwrap();
+    assert_eq!(tasks::link_orphans(&mut *conn).await.unwrap(), 1);
     assert_eq!(table_counts(&pool).await, (3, 6, 3, 0, 0));
 
     sqlx::query("delete from task_rows where asana_gid = '1'")
@@ -265,6 +268,12 @@ async fn deleting_a_task_or_a_project_takes_the_rows_that_point_at_it(pool: PgPo
         (2, 4, 2, 0, 0),
         "the task's memberships and values went with it"
     );
+    let (parent,): (Option<i64>,) =
+        sqlx::query_as("select parent_task_id from task_rows where asana_gid = '3'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(parent, None, "its subtask is unlinked");
 
     sqlx::query("delete from projects where asana_gid = '100'")
         .execute(&pool)
