@@ -13,8 +13,39 @@ use aegis::{
 use clap::Parser;
 use indicatif::MultiProgress;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    one_malloc_arena();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// glibc's malloc gives each thread that allocates its own arena and keeps
+/// what they free: a worker's resident memory grew with the length of its
+/// work (`just bench`, full_sync: 28.5 MB against 25.2 MB with one arena,
+/// the same throughput). One arena, set before any thread starts, unless
+/// `MALLOC_ARENA_MAX` says otherwise. The binary's choice: the library
+/// leaves its host's allocator alone.
+#[allow(unsafe_code)]
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets a malloc parameter; no thread other
+        // than this one exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let args = Args::parse();
     let progress = MultiProgress::new();
     if let Err(err) = telemetry::init(args.log_format, progress.clone()) {
