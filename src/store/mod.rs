@@ -13,6 +13,7 @@ pub mod projects;
 pub mod state;
 pub mod status;
 mod task_page;
+mod task_row;
 pub mod tasks;
 
 pub use connections::{ConnectionRoom, connection_room, why_no_connection};

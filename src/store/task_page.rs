@@ -10,7 +10,7 @@ use sqlx::{PgExecutor, Postgres, postgres::PgArguments, query::QueryAs, types::J
 use super::{
     Result, content_hash,
     projects::UpsertCounts,
-    tasks::{CustomValueRow, MembershipRow, TaskRow},
+    task_row::{CustomValueRow, MembershipRow, TaskRow},
 };
 
 type Time = Option<DateTime<Utc>>;
