@@ -5,7 +5,7 @@
 //! values (tags, the `{name: display_value}` map, multi-value fields).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgExecutor, Postgres, postgres::PgArguments, query::QueryAs, types::Json};
+use sqlx::{Arguments, PgExecutor, error::BoxDynError, postgres::PgArguments, types::Json};
 
 use super::{
     Result, content_hash,
@@ -71,7 +71,7 @@ struct Values<'a> {
 
 /// A page as the statement's arrays.
 #[derive(Default)]
-pub(super) struct Page<'a> {
+struct Page<'a> {
     tasks: Tasks<'a>,
     members: Members<'a>,
     values: Values<'a>,
@@ -79,7 +79,7 @@ pub(super) struct Page<'a> {
 
 impl<'a> Page<'a> {
     /// Lays `rows` out in columns, hashing each row's content.
-    pub(super) fn new(rows: &'a [TaskRow]) -> Self {
+    fn new(rows: &'a [TaskRow]) -> Self {
         let mut page = Self::default();
         for row in rows {
             page.push_task(row);
@@ -143,80 +143,122 @@ impl<'a> Page<'a> {
         c.enabled.push(v.enabled);
     }
 
-    /// Runs the page statement; `home_project_id` is the project being
-    /// synced.
-    pub(super) async fn upsert(
-        &self,
-        db: impl PgExecutor<'_>,
-        home_project_id: i64,
-        synced_at: DateTime<Utc>,
-    ) -> Result<UpsertCounts> {
-        let query = sqlx::query_as(include_str!("task_page.sql"));
-        let query = self.values.bind(self.members.bind(self.tasks.bind(query)));
-        let counts = query
-            .bind(home_project_id)
-            .bind(synced_at)
-            .fetch_one(db)
-            .await?;
-        Ok(counts)
+    /// Encodes the page's arrays and the statement's last two arguments
+    /// (the project being synced, the sync time) into owned bytes.
+    fn encode(&self, home_project_id: i64, synced_at: DateTime<Utc>) -> Result<PgArguments> {
+        let mut args = PgArguments::default();
+        let encoded = self
+            .tasks
+            .encode(&mut args)
+            .and_then(|()| self.members.encode(&mut args))
+            .and_then(|()| self.values.encode(&mut args))
+            .and_then(|()| args.add(home_project_id))
+            .and_then(|()| args.add(synced_at));
+        encoded.map_err(sqlx::Error::Encode)?;
+        Ok(args)
     }
 }
 
-/// The statement, with its arguments bound so far.
-type Statement<'q> = QueryAs<'q, Postgres, UpsertCounts, PgArguments>;
+/// A page of tasks ready for the page statement: laid out in columns,
+/// hashed and encoded, owning its bytes (the rows it came from can go).
+/// Building it is the client's whole share of a page's write, so a caller
+/// can build the next page while the server writes this one.
+pub struct EncodedPage {
+    args: PgArguments,
+    rows: usize,
+}
+
+impl EncodedPage {
+    /// Lays out, hashes and encodes `rows`, synced as part of
+    /// `home_project_id` at `synced_at`.
+    pub fn new(rows: &[TaskRow], home_project_id: i64, synced_at: DateTime<Utc>) -> Result<Self> {
+        let args = Page::new(rows).encode(home_project_id, synced_at)?;
+        Ok(Self {
+            args,
+            rows: rows.len(),
+        })
+    }
+
+    /// How many tasks the page holds.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether the page holds no task.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Runs the page statement.
+    pub async fn upsert(self, db: impl PgExecutor<'_>) -> Result<UpsertCounts> {
+        if self.rows == 0 {
+            return Ok(UpsertCounts::default());
+        }
+        let statement = sqlx::query_as_with(include_str!("task_page.sql"), self.args);
+        Ok(statement.fetch_one(db).await?)
+    }
+}
+
+impl std::fmt::Debug for EncodedPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncodedPage")
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Tasks<'_> {
-    fn bind<'q>(&'q self, query: Statement<'q>) -> Statement<'q> {
-        query
-            .bind(&self.gid)
-            .bind(&self.name)
-            .bind(&self.subtype)
-            .bind(&self.description)
-            .bind(&self.html_notes)
-            .bind(&self.completed)
-            .bind(&self.completed_at)
-            .bind(&self.due_on)
-            .bind(&self.due_at)
-            .bind(&self.start_on)
-            .bind(&self.assignee_gid)
-            .bind(&self.assignee_name)
-            .bind(&self.assigned_to_aegis)
-            .bind(&self.parent_gid)
-            .bind(&self.num_subtasks)
-            .bind(&self.permalink)
-            .bind(&self.tags)
-            .bind(&self.custom_fields)
-            .bind(&self.modified_at)
-            .bind(&self.created_at)
-            .bind(&self.content_hash)
+    fn encode(&self, args: &mut PgArguments) -> Result<(), BoxDynError> {
+        args.add(&self.gid)?;
+        args.add(&self.name)?;
+        args.add(&self.subtype)?;
+        args.add(&self.description)?;
+        args.add(&self.html_notes)?;
+        args.add(&self.completed)?;
+        args.add(&self.completed_at)?;
+        args.add(&self.due_on)?;
+        args.add(&self.due_at)?;
+        args.add(&self.start_on)?;
+        args.add(&self.assignee_gid)?;
+        args.add(&self.assignee_name)?;
+        args.add(&self.assigned_to_aegis)?;
+        args.add(&self.parent_gid)?;
+        args.add(&self.num_subtasks)?;
+        args.add(&self.permalink)?;
+        args.add(&self.tags)?;
+        args.add(&self.custom_fields)?;
+        args.add(&self.modified_at)?;
+        args.add(&self.created_at)?;
+        args.add(&self.content_hash)?;
+        Ok(())
     }
 }
 
 impl Members<'_> {
-    fn bind<'q>(&'q self, query: Statement<'q>) -> Statement<'q> {
-        query
-            .bind(&self.task)
-            .bind(&self.project)
-            .bind(&self.section_gid)
-            .bind(&self.section_name)
+    fn encode(&self, args: &mut PgArguments) -> Result<(), BoxDynError> {
+        args.add(&self.task)?;
+        args.add(&self.project)?;
+        args.add(&self.section_gid)?;
+        args.add(&self.section_name)?;
+        Ok(())
     }
 }
 
 impl Values<'_> {
-    fn bind<'q>(&'q self, query: Statement<'q>) -> Statement<'q> {
-        query
-            .bind(&self.task)
-            .bind(&self.field)
-            .bind(&self.name)
-            .bind(&self.subtype)
-            .bind(&self.display)
-            .bind(&self.text)
-            .bind(&self.number)
-            .bind(&self.enum_value)
-            .bind(&self.multi_enum)
-            .bind(&self.date)
-            .bind(&self.date_time)
-            .bind(&self.people)
-            .bind(&self.enabled)
+    fn encode(&self, args: &mut PgArguments) -> Result<(), BoxDynError> {
+        args.add(&self.task)?;
+        args.add(&self.field)?;
+        args.add(&self.name)?;
+        args.add(&self.subtype)?;
+        args.add(&self.display)?;
+        args.add(&self.text)?;
+        args.add(&self.number)?;
+        args.add(&self.enum_value)?;
+        args.add(&self.multi_enum)?;
+        args.add(&self.date)?;
+        args.add(&self.date_time)?;
+        args.add(&self.people)?;
+        args.add(&self.enabled)?;
+        Ok(())
     }
 }

@@ -7,7 +7,10 @@ use sqlx::{PgConnection, PgExecutor};
 
 use super::{Result, projects::UpsertCounts};
 
-pub use super::task_row::{CustomValueRow, MembershipRow, TaskRow};
+pub use super::{
+    task_page::EncodedPage,
+    task_row::{CustomValueRow, MembershipRow, TaskRow},
+};
 
 /// Upserts a page of tasks synced as part of `home_project_id`, with their
 /// memberships and typed custom fields. A task's home (`project_id`) is its
@@ -22,11 +25,8 @@ pub async fn upsert_page(
     rows: &[TaskRow],
     synced_at: DateTime<Utc>,
 ) -> Result<UpsertCounts> {
-    if rows.is_empty() {
-        return Ok(UpsertCounts::default());
-    }
-    super::task_page::Page::new(rows)
-        .upsert(conn, home_project_id, synced_at)
+    EncodedPage::new(rows, home_project_id, synced_at)?
+        .upsert(conn)
         .await
 }
 

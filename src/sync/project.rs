@@ -26,7 +26,7 @@ use super::{
 use crate::{
     asana::{self, Gid, Page, Task},
     runs::{self, TaskFigures},
-    store::{self, projects::ProjectState},
+    store::{self, projects::ProjectState, tasks::EncodedPage},
 };
 
 /// Syncs the tasks and subtasks of `project` and reconciles what left it,
@@ -193,8 +193,10 @@ enum Listed {
     NotFound(asana::Error),
 }
 
-/// Writes every page of a listing as it comes; a 404 for a page is
-/// returned for the caller to judge, any other error is one.
+/// Writes every page of a listing as it comes, fetching the next page
+/// while the last one is written (one write in flight, in Asana's order);
+/// a 404 for a page is returned for the caller to judge (the pages before
+/// it written), any other error is one.
 async fn crawl_pages(
     ctx: &SyncContext,
     project: &ProjectState,
@@ -204,18 +206,31 @@ async fn crawl_pages(
     observer: &dyn Observer,
 ) -> Result<Listed> {
     pin_mut!(pages);
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Err(e @ asana::Error::NotFound { .. }) => return Ok(Listed::NotFound(e)),
-            page => page?,
+    let mut in_flight: Option<EncodedPage> = None;
+    loop {
+        let next = match in_flight.take() {
+            None => pages.next().await,
+            Some(page) => {
+                let rows = page.len() as u64;
+                let write = write_page(ctx, page, crawl);
+                let (written, next) = futures::join!(write, pages.next());
+                let written = written?;
+                crawl.tally.update(|f| f.add_page(&written));
+                observer.tasks_synced(&project.name, rows);
+                next
+            }
+        };
+        let page = match next {
+            None => return Ok(Listed::Whole),
+            Some(Err(e @ asana::Error::NotFound { .. })) => return Ok(Listed::NotFound(e)),
+            Some(page) => page?,
         };
         crawl.pages += 1;
-        write_tasks(ctx, project, &page.data, me, crawl).await?;
-        observer.tasks_synced(&project.name, page.data.len() as u64);
+        in_flight = encode_tasks(project, &page.data, me, crawl).await?;
     }
-    Ok(Listed::Whole)
 }
 
+/// Writes `tasks` (fetched for `project`) as one page.
 pub(super) async fn write_tasks(
     ctx: &SyncContext,
     project: &ProjectState,
@@ -223,8 +238,23 @@ pub(super) async fn write_tasks(
     me: &AegisUser,
     crawl: &mut Crawled,
 ) -> Result<()> {
+    if let Some(page) = encode_tasks(project, tasks, me, crawl).await? {
+        let counts = write_page(ctx, page, crawl).await?;
+        crawl.tally.update(|f| f.add_page(&counts));
+    }
+    Ok(())
+}
+
+/// The page of `tasks` ready to write (none for no task), noting the
+/// parents whose subtasks to crawl and the watermark.
+async fn encode_tasks(
+    project: &ProjectState,
+    tasks: &[Task],
+    me: &AegisUser,
+    crawl: &mut Crawled,
+) -> Result<Option<EncodedPage>> {
     if tasks.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let me = me.gid().await?;
     let rows: Vec<_> = tasks.iter().map(|t| task_row(t, me.as_ref())).collect();
@@ -234,12 +264,21 @@ pub(super) async fn write_tasks(
         }
         crawl.watermark = crawl.watermark.max(task.modified_at);
     }
+    Ok(Some(EncodedPage::new(&rows, project.id, Utc::now())?))
+}
+
+/// Writes one page in its own transaction, fenced by the attempt's lease
+/// and run lock.
+async fn write_page(
+    ctx: &SyncContext,
+    page: EncodedPage,
+    crawl: &Crawled,
+) -> Result<store::projects::UpsertCounts> {
     let mut tx = ctx.pool.begin().await?;
     super::fence(&mut tx, crawl.lease.as_ref(), crawl.run_lock.as_ref()).await?;
-    let counts = store::tasks::upsert_page(&mut tx, project.id, &rows, Utc::now()).await?;
+    let counts = page.upsert(&mut *tx).await?;
     tx.commit().await?;
-    crawl.tally.update(|f| f.add_page(&counts));
-    Ok(())
+    Ok(counts)
 }
 
 /// Tasks of the project that the crawl did not confirm: each is fetched;
