@@ -86,13 +86,13 @@ pub(super) const TASK_COLUMNS: &str = "asana_gid, project_id, name, resource_sub
     assigned_to_aegis, parent_gid, num_subtasks, asana_permalink_url, tags, custom_fields, \
     modified_at, created_at, updated_at, last_synced_at";
 
-/// The three COPY streams of `rows` (task ids are 1.., as the scratch
-/// identity hands them out).
-fn encode(rows: &[TaskRow], projects: &[i64; 2]) -> [String; 3] {
+/// The three COPY streams of `rows` (task ids are `first_id`.., as the
+/// scratch identity hands them out).
+fn encode(rows: &[TaskRow], projects: &[i64; 2], first_id: usize) -> [String; 3] {
     let now = Utc::now().to_rfc3339();
     let (mut tasks, mut members, mut values) = (String::new(), String::new(), String::new());
     for (i, row) in rows.iter().enumerate() {
-        let id = (i + 1).to_string();
+        let id = (first_id + i).to_string();
         task_line(&mut tasks, row, projects[0], &now);
         for (k, m) in row.memberships.iter().enumerate() {
             let project = projects[k % 2].to_string();
@@ -136,9 +136,15 @@ async fn copy(conn: &mut PgConnection, statement: &str, data: &str) -> anyhow::R
 }
 
 /// COPYs `rows` into the scratch tables in one transaction (encoding
-/// included in what the caller times).
-pub async fn copy_rows(pool: &PgPool, rows: &[TaskRow], projects: &[i64; 2]) -> anyhow::Result<()> {
-    let [tasks, members, values] = encode(rows, projects);
+/// included in what the caller times); `first_id` is the id the scratch
+/// identity gives the first of them (1 for the first call).
+pub async fn copy_rows(
+    pool: &PgPool,
+    rows: &[TaskRow],
+    projects: &[i64; 2],
+    first_id: usize,
+) -> anyhow::Result<()> {
+    let [tasks, members, values] = encode(rows, projects, first_id);
     let mut tx = pool.begin().await?;
     copy(
         &mut tx,
